@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* sluice-application.c
+ *
+ * Copyright 2026 The Sluice Developers
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sluice-application.h"
+#include "sluice-window.h"
+
+struct _SluiceApplication
+{
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (SluiceApplication, sluice_application, ADW_TYPE_APPLICATION)
+
+SluiceApplication *
+sluice_application_new (const char        *application_id,
+                        GApplicationFlags  flags)
+{
+  g_return_val_if_fail (application_id != NULL, NULL);
+
+  return g_object_new (SLUICE_TYPE_APPLICATION,
+                       "application-id", application_id,
+                       "flags", flags,
+                       "resource-base-path", "/io/github/sluice/Sluice",
+                       NULL);
+}
+
+static void
+sluice_application_activate (GApplication *app)
+{
+  GtkWindow *window;
+
+  g_assert (SLUICE_IS_APPLICATION (app));
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  if (window == NULL)
+    window = GTK_WINDOW (sluice_window_new (SLUICE_APPLICATION (app)));
+
+  gtk_window_present (window);
+}
+
+static void
+sluice_application_class_init (SluiceApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->activate = sluice_application_activate;
+}
+
+static void
+sluice_application_new_window_action (GSimpleAction *action,
+                                      GVariant      *parameter,
+                                      gpointer       user_data)
+{
+  SluiceApplication *self = user_data;
+
+  g_assert (SLUICE_IS_APPLICATION (self));
+
+  gtk_window_present (GTK_WINDOW (sluice_window_new (self)));
+}
+
+static void
+sluice_application_about_action (GSimpleAction *action,
+                                 GVariant      *parameter,
+                                 gpointer       user_data)
+{
+  static const char *developers[] = { "The Sluice Developers", NULL };
+  SluiceApplication *self = user_data;
+  GtkWindow *window;
+  GtkWidget *about;
+
+  g_assert (SLUICE_IS_APPLICATION (self));
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", window,
+                        "modal", TRUE,
+                        "application-icon", APP_ID,
+                        "application-name", _("Sluice"),
+                        "developer-name", _("The Sluice Developers"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Design, validate and run machine-learning pipelines"),
+                        "website", "https://github.com/sluice/sluice",
+                        "issue-url", "https://github.com/sluice/sluice/issues",
+                        "developers", developers,
+                        "copyright", "© 2026 The Sluice Developers",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        /* Translators: Replace "translator-credits" with your names, one name per line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+sluice_application_quit_action (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  SluiceApplication *self = user_data;
+  GList *windows;
+
+  g_assert (SLUICE_IS_APPLICATION (self));
+
+  /* Close the windows rather than destroying them, so each one gets a
+   * chance to save its state.  The application exits once the last
+   * window is gone. */
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  g_list_foreach (windows, (GFunc) g_object_ref, NULL);
+
+  for (const GList *iter = windows; iter != NULL; iter = iter->next)
+    gtk_window_close (GTK_WINDOW (iter->data));
+
+  g_list_free_full (windows, g_object_unref);
+}
+
+static const GActionEntry app_actions[] = {
+  { "new-window", sluice_application_new_window_action },
+  { "about", sluice_application_about_action },
+  { "quit", sluice_application_quit_action },
+};
+
+static void
+sluice_application_init (SluiceApplication *self)
+{
+  g_action_map_add_action_entries (G_ACTION_MAP (self),
+                                   app_actions,
+                                   G_N_ELEMENTS (app_actions),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self),
+                                         "app.quit",
+                                         (const char *[]) { "<primary>q", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self),
+                                         "app.new-window",
+                                         (const char *[]) { "<primary><shift>n", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self),
+                                         "window.close",
+                                         (const char *[]) { "<primary>w", NULL });
+}

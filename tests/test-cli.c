@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// Runs the real `sluice` binary (named by $SLUICE_CLI) and checks what a
+// user sees: output, errors and exit codes.
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sluice.h"
+
+typedef struct
+{
+  char *out;
+  char *err;
+  int   status;
+} Result;
+
+static void
+result_clear (Result *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
+
+static Result
+run_cli (const char *first,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  Result r = { NULL, NULL, -1 };
+  int wait_status = 0;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("SLUICE_CLI"));
+  va_start (args, first);
+  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &r.out, &r.err, &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  r.status = WEXITSTATUS (wait_status);
+  return r;
+}
+
+static char *
+data_path (const char *first,
+           ...)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  va_list args;
+
+  g_ptr_array_add (parts, (char *) g_test_get_dir (G_TEST_DIST));
+  g_ptr_array_add (parts, (char *) "data");
+  va_start (args, first);
+  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (char *) p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+static void
+assert_contains (const char *haystack,
+                 const char *needle)
+{
+  if (strstr (haystack, needle) == NULL)
+    g_error ("expected to find «%s» in:\n%s", needle, haystack);
+}
+
+static void
+test_version_and_help (void)
+{
+  g_auto(Result) v = run_cli ("--version", NULL);
+  g_auto(Result) h = run_cli ("--help", NULL);
+  g_auto(Result) none = run_cli (NULL, NULL);
+  g_auto(Result) bad = run_cli ("frobnicate", NULL);
+  const char *commands[] = { "validate", "show", "components", "fmt" };
+
+  g_assert_cmpint (v.status, ==, 0);
+  g_assert_cmpstr (v.out, ==, "sluice " PACKAGE_VERSION "\n");
+  g_assert_cmpint (h.status, ==, 0);
+  assert_contains (h.out, "validate");
+  g_assert_cmpint (none.status, ==, 2);
+  assert_contains (none.err, "Usage:");
+  g_assert_cmpint (bad.status, ==, 2);
+  assert_contains (bad.err, "unknown command 'frobnicate'");
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto(Result) r = run_cli (commands[i], "--help", NULL);
+
+      g_assert_cmpint (r.status, ==, 0);
+      assert_contains (r.out, "Usage:");
+    }
+}
+
+static void
+test_validate_valid (void)
+{
+  g_autofree char *path = data_path ("valid", "basic.sluice.json", NULL);
+  g_auto(Result) r = run_cli ("validate", path, NULL);
+  g_autofree char *expected = g_strdup_printf ("%s: ok\n", path);
+
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, expected);
+  g_assert_cmpstr (r.err, ==, "");
+}
+
+static void
+test_validate_invalid (void)
+{
+  g_autofree char *path = data_path ("invalid", "param-out-of-range.sluice.json", NULL);
+  g_autofree char *valid = data_path ("valid", "basic.sluice.json", NULL);
+  g_auto(Result) r = run_cli ("validate", valid, path, NULL);
+  g_autofree char *expected = g_strdup_printf (
+    "%s: ok\n"
+    "%s:22:26: error: input 'learning_rate' of step 'train': 1.5 is out of range [0, 1] "
+    "[/jobs/train/inputs/learning_rate]\n", valid, path);
+
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpstr (r.out, ==, expected);
+}
+
+static void
+test_validate_json (void)
+{
+  g_autofree char *path = data_path ("invalid", "cycle-two-steps.sluice.json", NULL);
+  g_auto(Result) r = run_cli ("validate", "--json", path, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *file;
+  JsonArray *problems;
+  JsonObject *problem;
+
+  g_assert_cmpint (r.status, ==, 1);
+  json_parser_load_from_data (parser, r.out, -1, &error);
+  g_assert_no_error (error);
+  file = json_array_get_object_element (json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "files"), 0);
+  g_assert_false (json_object_get_boolean_member (file, "valid"));
+  problems = json_object_get_array_member (file, "problems");
+  g_assert_cmpuint (json_array_get_length (problems), ==, 2);
+  problem = json_array_get_object_element (problems, 0);
+  g_assert_cmpstr (json_object_get_string_member (problem, "code"), ==, "isolated-step");
+  g_assert_cmpstr (json_object_get_string_member (problem, "severity"), ==, "warning");
+  problem = json_array_get_object_element (problems, 1);
+  g_assert_cmpstr (json_object_get_string_member (problem, "code"), ==, "cycle");
+  g_assert_cmpstr (json_object_get_string_member (problem, "pointer"), ==, "/jobs/a");
+  g_assert_cmpint (json_object_get_int_member (problem, "line"), >, 0);
+  assert_contains (json_object_get_string_member (problem, "message"), "a → b → a");
+}
+
+static void
+test_validate_io_errors (void)
+{
+  g_autofree char *dir = data_path ("valid", NULL);
+  g_auto(Result) missing = run_cli ("validate", "/nonexistent/p.sluice.json", NULL);
+  g_auto(Result) folder = run_cli ("validate", dir, NULL);
+  g_auto(Result) nothing = run_cli ("validate", NULL);
+  g_auto(Result) bad_option = run_cli ("validate", "--no-such-option", NULL);
+
+  g_assert_cmpint (missing.status, ==, 2);
+  assert_contains (missing.err, "/nonexistent/p.sluice.json: no such file");
+  g_assert_cmpstr (missing.out, ==, "");
+  g_assert_cmpint (folder.status, ==, 2);
+  assert_contains (folder.err, "is a folder");
+  g_assert_cmpint (nothing.status, ==, 2);
+  g_assert_cmpint (bad_option.status, ==, 2);
+}
+
+static void
+test_validate_malformed (void)
+{
+  g_autofree char *path = data_path ("invalid", "malformed-trailing-comma.sluice.json", NULL);
+  g_auto(Result) r = run_cli ("validate", path, NULL);
+  g_autofree char *expected = g_strdup_printf ("%s:4:1: error: expected a key in double quotes but found '}'\n", path);
+
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpstr (r.out, ==, expected);
+}
+
+static void
+test_show (void)
+{
+  g_autofree char *path = data_path ("valid", "basic.sluice.json", NULL);
+  g_auto(Result) r = run_cli ("show", path, NULL);
+  g_auto(Result) dot = run_cli ("show", "--dot", path, NULL);
+  const char *make, *train, *score;
+
+  g_assert_cmpint (r.status, ==, 0);
+  assert_contains (r.out, "basic — Basic pipeline\n3 steps\n");
+  make = strstr (r.out, "0     make");
+  train = strstr (r.out, "1     train (Train the model)");
+  score = strstr (r.out, "2     score");
+  g_assert_nonnull (make);
+  g_assert_nonnull (train);
+  g_assert_nonnull (score);
+  g_assert_true (make < train && train < score);
+  assert_contains (r.out, "in  epochs = ${{parent.inputs.epochs}}");
+
+  g_assert_cmpint (dot.status, ==, 0);
+  g_assert_true (g_str_has_prefix (dot.out, "digraph \"basic\" {"));
+  assert_contains (dot.out, "\"make\" -> \"train\" [label=\"table → data\"];");
+  assert_contains (dot.out, "\"input:source\" -> \"make\" [label=\"source\"];");
+}
+
+static void
+test_show_cycle_and_errors (void)
+{
+  g_autofree char *cycle = data_path ("invalid", "cycle-three-with-downstream.sluice.json", NULL);
+  g_autofree char *malformed = data_path ("invalid", "malformed-truncated.sluice.json", NULL);
+  g_auto(Result) r = run_cli ("show", cycle, NULL);
+  g_auto(Result) m = run_cli ("show", malformed, NULL);
+  g_auto(Result) missing = run_cli ("show", "/nonexistent.sluice.json", NULL);
+
+  g_assert_cmpint (r.status, ==, 1);
+  assert_contains (r.out, "make");
+  assert_contains (r.err, "4 steps in or after a cycle cannot run");
+  g_assert_cmpint (m.status, ==, 1);
+  assert_contains (m.err, "malformed-truncated.sluice.json:5:1: expected a key in double quotes but found end of file");
+  g_assert_cmpint (missing.status, ==, 2);
+}
+
+static void
+test_components (void)
+{
+  g_autofree char *dir = data_path ("components", NULL);
+  g_auto(Result) list = run_cli ("components", "list", "--components", dir, NULL);
+  g_auto(Result) json = run_cli ("components", "list", "--json", "--components", dir, NULL);
+  g_auto(Result) show = run_cli ("components", "show", "train", "--components", dir, NULL);
+  g_auto(Result) show_version = run_cli ("components", "show", "train@2", "--components", dir, NULL);
+  g_auto(Result) unknown = run_cli ("components", "show", "nope", "--components", dir, NULL);
+  g_auto(Result) usage = run_cli ("components", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_cmpint (list.status, ==, 0);
+  assert_contains (list.out, "make_table");
+  assert_contains (list.out, "score");
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, json.out, -1, NULL));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))), >=, 3);
+  g_assert_cmpint (show.status, ==, 0);
+  assert_contains (show.out, "train@2 — Train");
+  assert_contains (show.out, "learning_rate            number         default=0.1 range=[0, 1]");
+  assert_contains (show.out, "optimizer                string         default=adam one of adam|sgd");
+  g_assert_cmpint (show_version.status, ==, 0);
+  g_assert_cmpint (unknown.status, ==, 1);
+  assert_contains (unknown.err, "unknown component 'nope'");
+  g_assert_cmpint (usage.status, ==, 2);
+}
+
+static char *
+copy_to_temp (const char *source,
+              const char *name)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-cli-XXXXXX", NULL);
+  g_autofree char *text = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_get_contents (source, &text, NULL, NULL));
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static void
+test_fmt (void)
+{
+  const char *messy = "{\"jobs\":{\"a\":{\"inputs\":{\"x\":1.50},\"component\":\"builtin:c@1\"}},"
+                      "\"x-mine\":true,\"sluice\":1,\"name\":\"m\"}";
+  g_autofree char *dir = g_dir_make_tmp ("sluice-fmt-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "m.sluice.json", NULL);
+  g_autofree char *after = NULL;
+  g_autofree char *canonical = data_path ("valid", "basic.sluice.json", NULL);
+
+  g_assert_true (g_file_set_contents (path, messy, -1, NULL));
+  {
+    g_auto(Result) check = run_cli ("fmt", "--check", path, NULL);
+
+    g_assert_cmpint (check.status, ==, 1);
+    assert_contains (check.out, "not in canonical form");
+  }
+  {
+    g_auto(Result) r = run_cli ("fmt", path, NULL);
+
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+    g_assert_cmpstr (after, ==,
+                     "{\n"
+                     "  \"sluice\": 1,\n"
+                     "  \"name\": \"m\",\n"
+                     "  \"jobs\": {\n"
+                     "    \"a\": {\n"
+                     "      \"component\": \"builtin:c@1\",\n"
+                     "      \"inputs\": {\"x\": 1.5}\n"
+                     "    }\n"
+                     "  },\n"
+                     "  \"x-mine\": true\n"
+                     "}\n");
+  }
+  {
+    g_auto(Result) again = run_cli ("fmt", "--check", path, NULL);
+    g_auto(Result) already = run_cli ("fmt", "--check", canonical, NULL);
+
+    g_assert_cmpint (again.status, ==, 0);
+    g_assert_cmpint (already.status, ==, 0);
+    g_assert_cmpstr (already.out, ==, "");
+  }
+}
+
+static void
+test_fmt_refuses_broken (void)
+{
+  g_autofree char *source = data_path ("invalid", "malformed-truncated.sluice.json", NULL);
+  g_autofree char *path = copy_to_temp (source, "broken.sluice.json");
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_auto(Result) r = run_cli ("fmt", path, NULL);
+
+  g_assert_cmpint (r.status, ==, 1);
+  assert_contains (r.err, "found end of file");
+  // The user's file is never replaced by what little could be read.
+  g_assert_true (g_file_get_contents (source, &before, NULL, NULL));
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_fmt_refuses_lossy (void)
+{
+  g_autofree char *source = data_path ("invalid", "wrong-field-types.sluice.json", NULL);
+  g_autofree char *path = copy_to_temp (source, "lossy.sluice.json");
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_auto(Result) r = run_cli ("fmt", path, NULL);
+
+  g_assert_cmpint (r.status, ==, 1);
+  assert_contains (r.err, "saving would lose part of the file");
+  assert_contains (r.err, "'name' must be a string, not a number");
+  g_assert_true (g_file_get_contents (source, &before, NULL, NULL));
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_fmt_component (void)
+{
+  g_autofree char *source = data_path ("components", "train.component.json", NULL);
+  g_auto(Result) r = run_cli ("fmt", "--check", source, NULL);
+
+  g_assert_cmpint (r.status, ==, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (g_getenv ("SLUICE_CLI") == NULL)
+    g_error ("SLUICE_CLI must name the sluice binary to test");
+
+  g_test_add_func ("/cli/version-and-help", test_version_and_help);
+  g_test_add_func ("/cli/validate-valid", test_validate_valid);
+  g_test_add_func ("/cli/validate-invalid", test_validate_invalid);
+  g_test_add_func ("/cli/validate-json", test_validate_json);
+  g_test_add_func ("/cli/validate-io-errors", test_validate_io_errors);
+  g_test_add_func ("/cli/validate-malformed", test_validate_malformed);
+  g_test_add_func ("/cli/show", test_show);
+  g_test_add_func ("/cli/show-cycle-and-errors", test_show_cycle_and_errors);
+  g_test_add_func ("/cli/components", test_components);
+  g_test_add_func ("/cli/fmt", test_fmt);
+  g_test_add_func ("/cli/fmt-refuses-broken", test_fmt_refuses_broken);
+  g_test_add_func ("/cli/fmt-refuses-lossy", test_fmt_refuses_lossy);
+  g_test_add_func ("/cli/fmt-component", test_fmt_component);
+
+  return g_test_run ();
+}
