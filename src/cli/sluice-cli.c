@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sluice.h"
+#include "sluice-cli-private.h"
 
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
@@ -25,7 +25,7 @@ typedef struct
   CommandFunc  func;
 } Command;
 
-static char **opt_components_dirs;
+char **opt_components_dirs;
 
 static const GOptionEntry component_dir_entries[] = {
   { "components", 'C', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_components_dirs,
@@ -33,8 +33,8 @@ static const GOptionEntry component_dir_entries[] = {
   { NULL }
 };
 
-static SluiceComponentRegistry *
-make_registry (void)
+SluiceComponentRegistry *
+sluice_cli_make_registry (void)
 {
   SluiceComponentRegistry *registry = sluice_component_registry_new_default ();
 
@@ -44,8 +44,8 @@ make_registry (void)
 }
 
 // Parses argv in place; returns FALSE (after printing why) on a usage error.
-static gboolean
-parse_options (GOptionContext *context,
+gboolean
+sluice_cli_parse (GOptionContext *context,
                int            *argc,
                char         ***argv)
 {
@@ -59,8 +59,8 @@ parse_options (GOptionContext *context,
   return TRUE;
 }
 
-static GOptionContext *
-command_context (const char         *parameters,
+GOptionContext *
+sluice_cli_context (const char         *parameters,
                  const char         *summary,
                  const GOptionEntry *entries,
                  gboolean            with_components)
@@ -136,7 +136,7 @@ cmd_validate (int    argc,
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, N_("Print the problems as JSON"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = sluice_cli_context (
     "FILE…", "Check pipelines (*.sluice.json) and components (*.component.json) and print every problem as\n"
     "FILE:LINE:COL: error: MESSAGE [/json/pointer]. Exit status: 0 valid, 1 invalid, 2 usage or I/O error.",
     entries, TRUE);
@@ -144,7 +144,7 @@ cmd_validate (int    argc,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   gboolean any_errors = FALSE;
 
-  if (!parse_options (context, &argc, &argv))
+  if (!sluice_cli_parse (context, &argc, &argv))
     return EXIT_USAGE;
   if (argc < 2)
     {
@@ -156,7 +156,7 @@ cmd_validate (int    argc,
     if (!file_is_readable (argv[i]))
       return EXIT_USAGE;
 
-  registry = make_registry ();
+  registry = sluice_cli_make_registry ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "files");
   json_builder_begin_array (builder);
@@ -206,8 +206,8 @@ cmd_validate (int    argc,
 
 static gboolean opt_dot;
 
-static SluicePipeline *
-load_pipeline_or_complain (const char *path)
+SluicePipeline *
+sluice_cli_load_pipeline (const char *path)
 {
   g_autoptr(GError) error = NULL;
   SluicePipeline *pipeline;
@@ -354,7 +354,7 @@ cmd_show (int    argc,
     { "dot", 0, 0, G_OPTION_ARG_NONE, &opt_dot, N_("Write the step graph in Graphviz DOT format"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = sluice_cli_context (
     "FILE", "Show the steps of a pipeline in the order they can run, with their level\n"
     "(0 = needs no other step) and their inputs.", entries, FALSE);
   g_autoptr(SluicePipeline) pipeline = NULL;
@@ -363,14 +363,14 @@ cmd_show (int    argc,
   GPtrArray *steps;
   const char *title;
 
-  if (!parse_options (context, &argc, &argv))
+  if (!sluice_cli_parse (context, &argc, &argv))
     return EXIT_USAGE;
   if (argc != 2)
     {
       g_printerr ("sluice show: give exactly one FILE (see sluice show --help)\n");
       return EXIT_USAGE;
     }
-  if (!(pipeline = load_pipeline_or_complain (argv[1])))
+  if (!(pipeline = sluice_cli_load_pipeline (argv[1])))
     return g_file_test (argv[1], G_FILE_TEST_IS_REGULAR) ? EXIT_INVALID : EXIT_USAGE;
 
   order = sluice_pipeline_topological_order (pipeline, &levels);
@@ -488,7 +488,7 @@ component_to_json (JsonBuilder     *builder,
 static int
 components_list (gboolean json)
 {
-  g_autoptr(SluiceComponentRegistry) registry = make_registry ();
+  g_autoptr(SluiceComponentRegistry) registry = sluice_cli_make_registry ();
   g_autoptr(GPtrArray) list = sluice_component_registry_list (registry);
 
   print_scan_problems (registry);
@@ -562,7 +562,7 @@ print_ports (const char *title,
 static int
 components_show (const char *what)
 {
-  g_autoptr(SluiceComponentRegistry) registry = make_registry ();
+  g_autoptr(SluiceComponentRegistry) registry = sluice_cli_make_registry ();
   g_autofree char *name = g_strdup (what);
   char *at = strchr (name, '@');
   SluiceComponent *component;
@@ -600,10 +600,10 @@ cmd_components (int    argc,
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, N_("Print the list as JSON"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = sluice_cli_context (
     "list | show NAME[@VERSION]", "List the components Sluice knows, or show one in full.", entries, TRUE);
 
-  if (!parse_options (context, &argc, &argv))
+  if (!sluice_cli_parse (context, &argc, &argv))
     return EXIT_USAGE;
 
   if (argc == 2 && g_str_equal (argv[1], "list"))
@@ -697,12 +697,12 @@ cmd_fmt (int    argc,
       N_("Change nothing; exit 1 if a file is not in canonical form"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = sluice_cli_context (
     "FILE…", "Rewrite pipeline and component files in canonical form (stable key order, two-space\n"
     "indent), keeping unknown keys. Files are replaced atomically.", entries, FALSE);
   int status = EXIT_OK;
 
-  if (!parse_options (context, &argc, &argv))
+  if (!sluice_cli_parse (context, &argc, &argv))
     return EXIT_USAGE;
   if (argc < 2)
     {
@@ -718,10 +718,17 @@ cmd_fmt (int    argc,
 /* main -------------------------------------------------------------------- */
 
 static const Command commands[] = {
-  { "validate", "FILE…", "Check pipelines and components, print every problem", cmd_validate },
+  { "validate", "FILE...", "Check pipelines and components, print every problem", cmd_validate },
   { "show", "FILE", "Show a pipeline's steps in run order (--dot for Graphviz)", cmd_show },
   { "components", "list|show NAME", "List the available components or show one", cmd_components },
-  { "fmt", "FILE…", "Rewrite files in canonical form", cmd_fmt },
+  { "fmt", "FILE...", "Rewrite files in canonical form", cmd_fmt },
+  { "run", "FILE", "Run a pipeline, reusing what did not change", sluice_cli_run },
+  { "runs", "list|show RUN", "List earlier runs or show one", sluice_cli_runs },
+  { "logs", "RUN [STEP]", "Print a run's log (--follow to keep reading)", sluice_cli_logs },
+  { "metrics", "RUN", "Print the metrics of a run", sluice_cli_metrics },
+  { "lineage", "RUN STEP OUTPUT", "Show where an artifact came from", sluice_cli_lineage },
+  { "cancel", "RUN", "Cancel a run going on in the background", sluice_cli_cancel },
+  { "gc", "", "Remove artifacts no run references", sluice_cli_gc },
 };
 
 static void

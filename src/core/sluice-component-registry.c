@@ -306,13 +306,19 @@ sluice_component_registry_resolve (SluiceComponentRegistry  *self,
       const char *rel = reference + strlen ("file:");
       g_autofree char *path = g_path_is_absolute (rel) ? g_strdup (rel)
                                                        : g_build_filename (base_dir ? base_dir : ".", rel, NULL);
+      g_autofree char *canonical = g_canonicalize_filename (path, NULL);
       SluiceComponent *component;
+      gpointer cached;
 
       if (*rel == '\0')
         {
           *error_message = g_strdup ("'file:' must be followed by the path of a component file");
           return NULL;
         }
+      // Many steps share a component: answer from the cache without asking
+      // the file system again.
+      if (g_hash_table_lookup_extended (self->by_file, canonical, NULL, &cached) && cached != NULL)
+        return cached;
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         {
           *error_message = g_strdup_printf ("component file '%s' does not exist", rel);

@@ -15,3 +15,15 @@ char     *sluice_file_read         (const char  *path,
                                     GError     **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+// Copies a folder tree (files, folders, symlinks as links). dest must not exist.
+gboolean  sluice_file_copy_tree    (const char  *source,
+                                    const char  *dest,
+                                    GError     **error);
+// Removes a file or folder tree, making read-only folders writable first.
+gboolean  sluice_file_remove_tree  (const char  *path,
+                                    GError     **error);
+
+G_END_DECLS

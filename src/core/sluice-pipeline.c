@@ -18,6 +18,7 @@ struct _SluicePipeline
   GObject                 parent_instance;
 
   char                   *file;
+  char                   *base_dir;     // canonical folder of file, computed once
   SluiceJsonDoc          *doc;
   GPtrArray              *load_problems;
   gint64                  format_version;
@@ -53,11 +54,19 @@ static const char * const top_keys[] = {
 static const char * const io_keys[] = {
   "type", "description", "default", "path", "optional", NULL,
 };
+static const char * const output_keys[] = {
+  "type", "description", "mode", NULL,
+};
 static const char * const settings_keys[] = {
   "default_compute", "continue_on_step_failure", "force_rerun", NULL,
 };
+// Keys the step model holds. "timeout" and "retry" are known too, but stay
+// in the step's extra keys, where the engine reads and validation checks them.
 static const char * const step_keys[] = {
   "component", "display_name", "description", "compute", "inputs", "outputs", NULL,
+};
+static const char * const step_known_keys[] = {
+  "component", "display_name", "description", "compute", "inputs", "outputs", "timeout", "retry", NULL,
 };
 
 static void
@@ -79,6 +88,7 @@ sluice_pipeline_finalize (GObject *object)
   SluicePipeline *self = (SluicePipeline *)object;
 
   g_free (self->file);
+  g_free (self->base_dir);
   g_clear_pointer (&self->doc, sluice_json_doc_unref);
   g_clear_pointer (&self->load_problems, g_ptr_array_unref);
   g_free (self->name);
@@ -258,8 +268,8 @@ load_io (SluiceLoadContext *ctx,
     }
 
   object = json_node_get_object (node);
-  _sluice_warn_unknown_keys (ctx, object, pointer, io_keys);
-  keep_unknown (object, io->extra, io_keys);
+  _sluice_warn_unknown_keys (ctx, object, pointer, is_input ? io_keys : output_keys);
+  keep_unknown (object, io->extra, is_input ? io_keys : output_keys);
 
   type = _sluice_get_string (ctx, object, pointer, "type", TRUE);
   if (type != NULL && !sluice_port_type_is_valid (type))
@@ -271,8 +281,10 @@ load_io (SluiceLoadContext *ctx,
     }
   io->type = g_strdup (type);
   io->description = g_strdup (_sluice_get_string (ctx, object, pointer, "description", FALSE));
-  io->optional = _sluice_get_boolean (ctx, object, pointer, "optional", FALSE);
+  if (!is_input)
+    return io;
 
+  io->optional = _sluice_get_boolean (ctx, object, pointer, "optional", FALSE);
   value = json_object_get_member (object, "default");
   if (value == NULL)
     value = json_object_get_member (object, "path");
@@ -378,7 +390,7 @@ load_step (SluiceLoadContext *ctx,
     }
 
   object = json_node_get_object (node);
-  _sluice_warn_unknown_keys (ctx, object, pointer, step_keys);
+  _sluice_warn_unknown_keys (ctx, object, pointer, step_known_keys);
   component = _sluice_get_string (ctx, object, pointer, "component", TRUE);
 
   step = sluice_step_new (id, component);
@@ -794,6 +806,7 @@ sluice_pipeline_save (SluicePipeline  *self,
     {
       g_free (self->file);
       self->file = g_strdup (path);
+      g_clear_pointer (&self->base_dir, g_free);
     }
   return TRUE;
 }
@@ -833,8 +846,14 @@ sluice_pipeline_dup_base_dir (SluicePipeline *self)
 
   if (self->file == NULL)
     return g_get_current_dir ();
-  dir = g_path_get_dirname (self->file);
-  return g_canonicalize_filename (dir, NULL);
+  // Called for every step; canonicalizing a relative path asks the kernel
+  // for the current folder each time.
+  if (self->base_dir == NULL)
+    {
+      dir = g_path_get_dirname (self->file);
+      self->base_dir = g_canonicalize_filename (dir, NULL);
+    }
+  return g_strdup (self->base_dir);
 }
 
 gint64

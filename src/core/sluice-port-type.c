@@ -160,7 +160,21 @@ sluice_port_type_accepts_literal (const char  *type,
     expected = "a path (a non-empty string)";
 
   if (!ok && why != NULL)
-    *why = g_strdup_printf ("expected %s for %s but got %s", expected, type, describe_json (value));
+    {
+      g_autofree char *shown = JSON_NODE_HOLDS_VALUE (value) ? sluice_json_to_string (value) : NULL;
+
+      const char *article = strchr ("aeiou", type[0]) ? "an" : "a";
+
+      // "not a number (2.5)": the value itself tells the person what to fix.
+      if (shown != NULL && strlen (shown) <= 41)
+        {
+          g_strchomp (shown);
+          *why = g_strdup_printf ("%s %s input needs %s, not %s (%s)", article, type, expected,
+                                  describe_json (value), shown);
+        }
+      else
+        *why = g_strdup_printf ("%s %s input needs %s, not %s", article, type, expected, describe_json (value));
+    }
   return ok;
 }
 

@@ -102,8 +102,10 @@ sluice_binding_parse (const char  *port,
   SluiceBinding *binding = NULL;
   guint n;
 
+  // Only "${{parent." starts a binding; any other text, "${{" included, is a
+  // value (validation points out the ones that look like a mistake).
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
-      strstr (json_node_get_string (node), "${{") == NULL)
+      strstr (json_node_get_string (node), "${{parent.") == NULL)
     return sluice_binding_new_literal (port, node);
 
   text = json_node_get_string (node);

@@ -147,6 +147,73 @@ check_step_id (Validation *v,
           "step id '%s' must start with a lowercase letter and use only a-z, 0-9 and _", id);
 }
 
+static gboolean
+is_number (JsonNode *node,
+           double   *value)
+{
+  GType t = node && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  if (t == G_TYPE_INT64)
+    *value = (double) json_node_get_int (node);
+  else if (t == G_TYPE_DOUBLE)
+    *value = json_node_get_double (node);
+  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
+}
+
+static void
+check_retry_count (Validation *v,
+                   JsonNode   *node,
+                   const char *pointer)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      json_node_get_int (node) < 0 || json_node_get_int (node) > 100)
+    REPORT (v, ERROR, "invalid-policy", pointer, "the retry count must be a whole number from 0 to 100");
+}
+
+// "timeout": seconds > 0; "retry": N or {"count": N, "backoff": seconds}.
+static void
+check_step_policy (Validation *v,
+                   SluiceStep *step)
+{
+  JsonObject *extra = sluice_step_get_extra (step);
+  JsonNode *timeout = json_object_get_member (extra, "timeout");
+  JsonNode *retry = json_object_get_member (extra, "retry");
+  double value = 0;
+
+  if (timeout != NULL && (!is_number (timeout, &value) || value <= 0))
+    {
+      g_autofree char *pointer = step_pointer (step, "timeout", NULL);
+
+      REPORT (v, ERROR, "invalid-policy", pointer, "'timeout' must be a number of seconds greater than 0");
+    }
+
+  if (retry != NULL && JSON_NODE_HOLDS_OBJECT (retry))
+    {
+      JsonObject *object = json_node_get_object (retry);
+      JsonNode *count = json_object_get_member (object, "count");
+      JsonNode *backoff = json_object_get_member (object, "backoff");
+
+      if (count != NULL)
+        {
+          g_autofree char *pointer = step_pointer (step, "retry", "count");
+
+          check_retry_count (v, count, pointer);
+        }
+      if (backoff != NULL && (!is_number (backoff, &value) || value < 0))
+        {
+          g_autofree char *pointer = step_pointer (step, "retry", "backoff");
+
+          REPORT (v, ERROR, "invalid-policy", pointer, "'backoff' must be a number of seconds, 0 or more");
+        }
+    }
+  else if (retry != NULL)
+    {
+      g_autofree char *pointer = step_pointer (step, "retry", NULL);
+
+      check_retry_count (v, retry, pointer);
+    }
+}
+
 static void
 check_literal_input (Validation           *v,
                      SluiceStep           *step,
@@ -162,6 +229,12 @@ check_literal_input (Validation           *v,
               spec->name, sluice_step_get_id (step), why);
       return;
     }
+
+  if (JSON_NODE_HOLDS_VALUE (binding->literal) && json_node_get_value_type (binding->literal) == G_TYPE_STRING &&
+      strstr (json_node_get_string (binding->literal), "${{") != NULL)
+    REPORT (v, WARNING, "literal-placeholder", pointer,
+            "input '%s' of step '%s' is passed as the text '%s'; bindings start with ${{parent.",
+            spec->name, sluice_step_get_id (step), json_node_get_string (binding->literal));
 
   if (!sluice_port_type_is_parameter (spec->type))
     {
@@ -241,8 +314,6 @@ check_step_output_binding (Validation           *v,
     }
 
   g_hash_table_add (v->consumed, binding->step);
-  g_hash_table_add (v->connected, from);
-  g_hash_table_add (v->connected, step);
 
   if (!(from_component = g_hash_table_lookup (v->components, from)))
     return;   // its component problem is already reported
@@ -350,8 +421,6 @@ check_output_binding (Validation           *v,
               spec->name, sluice_step_get_id (step));
       return;
     }
-
-  g_hash_table_add (v->connected, step);
 
   if (!(io = sluice_pipeline_find_output (v->pipeline, binding->name)))
     {
@@ -479,6 +548,37 @@ check_pipeline_outputs (Validation *v)
     }
 }
 
+// Connections come from the bindings alone, so a step whose component
+// could not be found does not make its neighbours look isolated too.
+static void
+find_connected_steps (Validation *v)
+{
+  GPtrArray *steps = sluice_pipeline_get_steps (v->pipeline);
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      SluiceStep *step = g_ptr_array_index (steps, i);
+      GPtrArray *inputs = sluice_step_get_inputs (step);
+      GPtrArray *outputs = sluice_step_get_outputs (step);
+
+      for (guint j = 0; j < inputs->len; j++)
+        {
+          const SluiceBinding *binding = g_ptr_array_index (inputs, j);
+          SluiceStep *from;
+
+          if (binding->kind != SLUICE_BINDING_STEP_OUTPUT ||
+              !(from = sluice_pipeline_find_step (v->pipeline, binding->step)))
+            continue;
+          g_hash_table_add (v->connected, from);
+          g_hash_table_add (v->connected, step);
+        }
+
+      for (guint j = 0; j < outputs->len; j++)
+        if (((SluiceBinding *) g_ptr_array_index (outputs, j))->kind == SLUICE_BINDING_PIPELINE_OUTPUT)
+          g_hash_table_add (v->connected, step);
+    }
+}
+
 static void
 check_isolated_steps (Validation *v)
 {
@@ -486,6 +586,8 @@ check_isolated_steps (Validation *v)
 
   if (steps->len < 2)
     return;
+
+  find_connected_steps (v);
 
   for (guint i = 0; i < steps->len; i++)
     {
@@ -577,6 +679,7 @@ sluice_pipeline_validate (SluicePipeline          *pipeline,
       SluiceComponent *component = g_hash_table_lookup (v.components, step);
 
       check_step_id (&v, step);
+      check_step_policy (&v, step);
       if (component == NULL)
         continue;
       check_inputs (&v, step, component);

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+#pragma once
+
+#include <fcntl.h>
+
+#include "sluice.h"
+
+G_BEGIN_DECLS
+
+extern char **opt_components_dirs;
+
+GOptionContext          *sluice_cli_context       (const char         *parameters,
+                                                   const char         *summary,
+                                                   const GOptionEntry *entries,
+                                                   gboolean            with_components);
+gboolean                 sluice_cli_parse         (GOptionContext     *context,
+                                                   int                *argc,
+                                                   char             ***argv);
+SluiceComponentRegistry *sluice_cli_make_registry (void);
+SluicePipeline          *sluice_cli_load_pipeline (const char         *path);
+
+int sluice_cli_run     (int argc, char **argv);
+int sluice_cli_runs    (int argc, char **argv);
+int sluice_cli_logs    (int argc, char **argv);
+int sluice_cli_metrics (int argc, char **argv);
+int sluice_cli_lineage (int argc, char **argv);
+int sluice_cli_cancel  (int argc, char **argv);
+int sluice_cli_gc      (int argc, char **argv);
+
+G_END_DECLS
