@@ -263,7 +263,7 @@ test_schema (Fixture       *f,
   g_autofree char *mode = NULL;
   gint64 id;
 
-  g_assert_cmpint (sluice_history_get_schema_version (f->history), ==, 1);
+  g_assert_cmpint (sluice_history_get_schema_version (f->history), ==, 2);
   g_assert_true (sluice_history_check_integrity (f->history, &error));
   g_assert_no_error (error);
 
@@ -278,7 +278,7 @@ test_schema (Fixture       *f,
 
   id = add_run (f->history, "keep", SLUICE_STATE_SUCCEEDED, 0, NULL);
   reopen (f);
-  g_assert_cmpint (sluice_history_get_schema_version (f->history), ==, 1);
+  g_assert_cmpint (sluice_history_get_schema_version (f->history), ==, 2);
   run = sluice_history_get_run (f->history, id, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (run->pipeline_name, ==, "keep");

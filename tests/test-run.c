@@ -593,6 +593,63 @@ test_events_in_order (Fixture       *f,
 }
 
 static void
+test_environment_and_versions (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(SluicePipeline) pipeline = make_pipeline (f, NULL, "\"e\": {\"component\": \"file:@/env_probe.component.json\"}");
+  g_autoptr(SluiceRun) run = NULL;
+  g_autoptr(SluiceStepRecord) rec = NULL;
+  g_autofree char *out = NULL;
+
+  // Nothing from the caller's environment reaches a step.
+  g_setenv ("SLUICE_TEST_LEAK", "leaked", TRUE);
+  g_assert_cmpint (run_to_end (f, pipeline, 1, &run), ==, SLUICE_STATE_SUCCEEDED);
+  g_unsetenv ("SLUICE_TEST_LEAK");
+  out = output_text (f, run, "e", "out");
+  g_assert_cmpstr (out, ==, "hi there\ne\nunset\n");
+
+  // The interpreter the environment names is recorded with its version.
+  rec = step_record (f, run, "e");
+  g_assert_nonnull (rec->tool_versions_json);
+  g_assert_nonnull (strstr (rec->tool_versions_json, "\"/usr/bin/python3\": \"Python 3."));
+}
+
+static void
+test_git_commit_recorded (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *engine = g_test_build_filename (G_TEST_DIST, "data", "engine", NULL);
+  g_autofree char *repo = g_build_filename (f->dir, "repo", NULL);
+  g_autofree char *code = g_build_filename (repo, "components", "code", NULL);
+  g_autofree char *refs = g_build_filename (repo, ".git", "refs", "heads", NULL);
+  g_autofree char *source_code = g_build_filename (engine, "code", NULL);
+  g_autofree char *source_component = g_build_filename (engine, "produce.component.json", NULL);
+  g_autofree char *component = g_build_filename (repo, "components", "produce.component.json", NULL);
+  g_autofree char *head = g_build_filename (repo, ".git", "HEAD", NULL);
+  g_autofree char *main_ref = g_build_filename (refs, "main", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *jobs = NULL;
+  g_autoptr(SluicePipeline) pipeline = NULL;
+  g_autoptr(SluiceRun) run = NULL;
+  g_autoptr(SluiceStepRecord) rec = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (refs, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (code, 0755), ==, 0);
+  g_assert_true (sluice_file_remove_tree (code, NULL));
+  g_assert_true (sluice_file_copy_tree (source_code, code, NULL));
+  g_assert_true (g_file_get_contents (source_component, &text, NULL, NULL));
+  g_assert_true (g_file_set_contents (component, text, -1, NULL));
+  g_assert_true (g_file_set_contents (head, "ref: refs/heads/main\n", -1, NULL));
+  g_assert_true (g_file_set_contents (main_ref, "0123456789abcdef0123456789abcdef01234567\n", -1, NULL));
+
+  jobs = g_strdup_printf ("\"p\": {\"component\": \"file:%s\"}", component);
+  pipeline = make_pipeline (f, NULL, jobs);
+  g_assert_cmpint (run_to_end (f, pipeline, 1, &run), ==, SLUICE_STATE_SUCCEEDED);
+  rec = step_record (f, run, "p");
+  g_assert_cmpstr (rec->code_git_commit, ==, "0123456789abcdef0123456789abcdef01234567");
+}
+
+static void
 test_invalid_pipeline_refused (Fixture       *f,
                                gconstpointer  data)
 {
@@ -627,6 +684,8 @@ main (int    argc,
   ADD ("/run/missing-output", test_missing_output);
   ADD ("/run/metrics-and-folders", test_metrics_and_folders);
   ADD ("/run/events-in-order", test_events_in_order);
+  ADD ("/run/environment-and-versions", test_environment_and_versions);
+  ADD ("/run/git-commit-recorded", test_git_commit_recorded);
   ADD ("/run/invalid-pipeline-refused", test_invalid_pipeline_refused);
 #undef ADD
 

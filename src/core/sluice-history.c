@@ -123,6 +123,9 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (run_id, step_id, is_output, port)"
   ");"
   "CREATE INDEX artifact_uses_by_hash ON artifact_uses (hash);",
+
+  // 2: the interpreter and tool versions a step ran with, as a JSON object.
+  "ALTER TABLE steps ADD COLUMN tool_versions TEXT;",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))
@@ -459,6 +462,7 @@ sluice_step_record_free (SluiceStepRecord *record)
   g_free (record->component_json);
   g_free (record->code_hash);
   g_free (record->code_git_commit);
+  g_free (record->tool_versions_json);
   g_free (record->cache_key);
   g_free (record->argv_json);
   g_free (record->message);
@@ -685,7 +689,7 @@ sluice_history_list_runs (SluiceHistory  *self,
 
 #define STEP_COLUMNS "run_id, step_id, component_ref, component_json, code_hash, code_git_commit, " \
                      "cache_key, state, attempts, exit_code, started_at, finished_at, argv_json, " \
-                     "reused_from_run, message"
+                     "reused_from_run, message, tool_versions"
 
 static SluiceStepRecord *
 read_step (SluiceSqliteStatement *statement)
@@ -707,6 +711,7 @@ read_step (SluiceSqliteStatement *statement)
   record->argv_json = column_dup (statement, 12);
   record->reused_from_run = sqlite3_column_int64 (statement, 13);
   record->message = column_dup (statement, 14);
+  record->tool_versions_json = column_dup (statement, 15);
   return record;
 }
 
@@ -723,7 +728,7 @@ sluice_history_put_step (SluiceHistory           *self,
   g_return_val_if_fail (record != NULL && record->step_id != NULL, FALSE);
 
   statement = prepare (self, "INSERT INTO steps (" STEP_COLUMNS ") "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
                              "ON CONFLICT (run_id, step_id) DO UPDATE SET "
                              "component_ref = excluded.component_ref, component_json = excluded.component_json, "
                              "code_hash = excluded.code_hash, code_git_commit = excluded.code_git_commit, "
@@ -731,7 +736,7 @@ sluice_history_put_step (SluiceHistory           *self,
                              "attempts = excluded.attempts, exit_code = excluded.exit_code, "
                              "started_at = excluded.started_at, finished_at = excluded.finished_at, "
                              "argv_json = excluded.argv_json, reused_from_run = excluded.reused_from_run, "
-                             "message = excluded.message", error);
+                             "message = excluded.message, tool_versions = excluded.tool_versions", error);
   if (statement == NULL)
     return FALSE;
 
@@ -750,6 +755,7 @@ sluice_history_put_step (SluiceHistory           *self,
   bind_text (statement, 13, record->argv_json);
   bind_int (statement, 14, record->reused_from_run);
   bind_text (statement, 15, record->message);
+  bind_text (statement, 16, record->tool_versions_json);
   return step_done (self, statement, error);
 }
 

@@ -55,6 +55,7 @@ typedef struct
   char        *argv_json;        // ["prog", "arg", …] of the last attempt
   gint64       reused_from_run;  // for reused steps: the run that produced the outputs
   char        *message;          // why it failed / was skipped, or NULL
+  char        *tool_versions_json; // {"python": "Python 3.11.2", …} the step ran with, or NULL
 } SluiceStepRecord;
 
 typedef struct

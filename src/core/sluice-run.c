@@ -48,6 +48,8 @@ typedef struct
   char             *work_dir;
   char             *cache_key;
   char             *code_hash;
+  char             *code_git_commit;
+  char             *tool_versions;   // JSON object text
   char            **argv;
   GHashTable       *arguments;       // input port -> argument text (NULL = not given)
   GHashTable       *input_hashes;    // input port -> artifact hash
@@ -88,6 +90,8 @@ struct _SluiceRun
   gulong                   cancel_handler;
   GCancellable            *cancellable;
   char                    *base_dir;
+  GHashTable              *specs;             // SluiceComponent* -> canonical spec text
+  GHashTable              *tool_versions;     // program path -> its --version line
 };
 
 G_DEFINE_FINAL_TYPE (SluiceRun, sluice_run, G_TYPE_OBJECT)
@@ -115,6 +119,8 @@ step_run_free (gpointer data)
   g_free (sr->work_dir);
   g_free (sr->cache_key);
   g_free (sr->code_hash);
+  g_free (sr->code_git_commit);
+  g_free (sr->tool_versions);
   g_strfreev (sr->argv);
   g_clear_pointer (&sr->arguments, g_hash_table_unref);
   g_clear_pointer (&sr->input_hashes, g_hash_table_unref);
@@ -156,6 +162,8 @@ sluice_run_finalize (GObject *object)
   g_clear_pointer (&self->pending_logs, g_ptr_array_unref);
   g_clear_object (&self->task);
   g_free (self->base_dir);
+  g_clear_pointer (&self->specs, g_hash_table_unref);
+  g_clear_pointer (&self->tool_versions, g_hash_table_unref);
 
   G_OBJECT_CLASS (sluice_run_parent_class)->finalize (object);
 }
@@ -189,6 +197,8 @@ sluice_run_init (SluiceRun *self)
   self->pending_logs = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_log_line_free);
   self->kill_grace_ms = DEFAULT_KILL_GRACE_MS;
   self->state = SLUICE_STATE_PENDING;
+  self->specs = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->tool_versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 SluiceRun *
@@ -360,18 +370,35 @@ argv_to_json (char **argv)
   return g_string_free (s, FALSE);
 }
 
+// The canonical spec text of a component, made once per run: a pipeline
+// with thousands of steps shares a handful of components.
+static const char *
+component_spec (SluiceRun       *self,
+                SluiceComponent *component)
+{
+  char *spec;
+
+  if (component == NULL)
+    return NULL;
+  if ((spec = g_hash_table_lookup (self->specs, component)) == NULL)
+    g_hash_table_insert (self->specs, component, (spec = sluice_component_to_data (component)));
+  return spec;
+}
+
 static void
 record_step (StepRun *sr)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *component_json = sr->component ? sluice_component_to_data (sr->component) : NULL;
+  const char *component_json = component_spec (sr->run, sr->component);
   g_autofree char *argv_json = sr->argv ? argv_to_json (sr->argv) : NULL;
   SluiceStepRecord rec = {
     .run_id = sr->run->record->id,
     .step_id = (char *) sluice_step_get_id (sr->step),
     .component_ref = (char *) sluice_step_get_component_ref (sr->step),
-    .component_json = component_json,
+    .component_json = (char *) component_json,
     .code_hash = sr->code_hash,
+    .code_git_commit = sr->code_git_commit,
+    .tool_versions_json = sr->tool_versions,
     .cache_key = sr->cache_key,
     .state = sr->state,
     .attempts = sr->attempt,
@@ -566,6 +593,143 @@ json_text (JsonNode *node)
   return g_string_free (s, FALSE);
 }
 
+static char *
+read_trimmed (const char *path)
+{
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  return g_strstrip (text);
+}
+
+static char *
+resolve_git_ref (const char *git_dir,
+                 const char *ref)
+{
+  g_autofree char *loose = g_build_filename (git_dir, ref, NULL);
+  g_autofree char *packed_path = g_build_filename (git_dir, "packed-refs", NULL);
+  g_autofree char *packed = NULL;
+  g_auto(GStrv) lines = NULL;
+  char *sha;
+
+  if ((sha = read_trimmed (loose)) != NULL)
+    return sha;
+  if (!g_file_get_contents (packed_path, &packed, NULL, NULL))
+    return NULL;
+
+  lines = g_strsplit (packed, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *space = strchr (lines[i], ' ');
+
+      if (space != NULL && g_str_equal (space + 1, ref))
+        return g_strndup (lines[i], space - lines[i]);
+    }
+  return NULL;
+}
+
+// The commit checked out in the git repository holding dir, read from
+// .git directly so that git need not be installed. NULL outside a repository.
+static char *
+find_git_commit (const char *dir)
+{
+  g_autofree char *current = g_strdup (dir);
+
+  while (current != NULL)
+    {
+      g_autofree char *dot_git = g_build_filename (current, ".git", NULL);
+      g_autofree char *parent = NULL;
+
+      if (g_file_test (dot_git, G_FILE_TEST_IS_DIR))
+        {
+          g_autofree char *head_path = g_build_filename (dot_git, "HEAD", NULL);
+          g_autofree char *head = read_trimmed (head_path);
+
+          if (head == NULL)
+            return NULL;
+          if (g_str_has_prefix (head, "ref: "))
+            return resolve_git_ref (dot_git, head + strlen ("ref: "));
+          return g_steal_pointer (&head);
+        }
+
+      parent = g_path_get_dirname (current);
+      if (g_str_equal (parent, current))
+        break;
+      g_free (current);
+      current = g_steal_pointer (&parent);
+    }
+
+  return NULL;
+}
+
+// `PROGRAM --version`, once per run and program: a different interpreter
+// is a different environment, so it is part of the reuse key and of lineage.
+static const char *
+tool_version (SluiceRun  *self,
+              const char *program)
+{
+  const char *argv[] = { program, "--version", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  char *version;
+  int status = 0;
+
+  if ((version = g_hash_table_lookup (self->tool_versions, program)) != NULL)
+    return version;
+
+  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, NULL) &&
+      g_spawn_check_wait_status (status, NULL))
+    version = g_strdup (g_strstrip (*out ? out : err));
+  else
+    version = g_strdup ("unavailable");
+  if (strchr (version, '\n') != NULL)
+    *strchr (version, '\n') = '\0';
+
+  g_hash_table_insert (self->tool_versions, g_strdup (program), version);
+  return version;
+}
+
+// The programs an environment names: {"python": "/usr/bin/python3"} and
+// {"tools": ["/usr/bin/R", …]}.
+static void
+compute_tool_versions (StepRun *sr)
+{
+  JsonNode *environment = sluice_component_get_environment (sr->component);
+  g_autoptr(JsonObject) versions = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object;
+  JsonNode *member;
+
+  if (environment == NULL || !JSON_NODE_HOLDS_OBJECT (environment))
+    return;
+  object = json_node_get_object (environment);
+
+  if ((member = json_object_get_member (object, "python")) != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+      json_node_get_value_type (member) == G_TYPE_STRING)
+    json_object_set_string_member (versions, json_node_get_string (member),
+                                   tool_version (sr->run, json_node_get_string (member)));
+
+  if ((member = json_object_get_member (object, "tools")) != NULL && JSON_NODE_HOLDS_ARRAY (member))
+    {
+      JsonArray *tools = json_node_get_array (member);
+
+      for (guint i = 0; i < json_array_get_length (tools); i++)
+        {
+          const char *tool = json_array_get_string_element (tools, i);
+
+          if (tool != NULL)
+            json_object_set_string_member (versions, tool, tool_version (sr->run, tool));
+        }
+    }
+
+  if (json_object_get_size (versions) == 0)
+    return;
+  json_node_set_object (node, versions);
+  g_free (sr->tool_versions);
+  sr->tool_versions = json_text (node);
+}
+
 static gboolean
 compute_code_hash (StepRun  *sr,
                    GError  **error)
@@ -574,6 +738,7 @@ compute_code_hash (StepRun  *sr,
 
   if (code_dir == NULL)
     return TRUE;
+  sr->code_git_commit = find_git_commit (code_dir);
   sr->code_hash = sluice_hash_tree (code_dir, sluice_artifact_store_get_stat_cache (sr->run->store), error);
   if (sr->code_hash == NULL)
     g_prefix_error (error, "code folder: ");
@@ -587,7 +752,7 @@ static void
 compute_cache_key (StepRun *sr)
 {
   g_autoptr(SluiceHasher) hasher = sluice_hasher_new ();
-  g_autofree char *spec = sluice_component_to_data (sr->component);
+  const char *spec = component_spec (sr->run, sr->component);
   g_autofree char *environment = json_text (sluice_component_get_environment (sr->component));
   GPtrArray *inputs = sluice_component_get_inputs (sr->component);
   GPtrArray *outputs = sluice_component_get_outputs (sr->component);
@@ -596,6 +761,7 @@ compute_cache_key (StepRun *sr)
   sluice_hasher_update_str (hasher, spec);
   sluice_hasher_update_str (hasher, sr->code_hash ? sr->code_hash : "");
   sluice_hasher_update_str (hasher, environment);
+  sluice_hasher_update_str (hasher, sr->tool_versions ? sr->tool_versions : "");
 
   for (guint i = 0; i < inputs->len; i++)
     {
@@ -632,6 +798,8 @@ prepare_inputs (StepRun  *sr,
 
   if (sr->code_hash == NULL && !compute_code_hash (sr, error))
     return FALSE;
+  if (sr->tool_versions == NULL)
+    compute_tool_versions (sr);
 
   g_clear_pointer (&sr->cache_key, g_free);
   compute_cache_key (sr);
@@ -777,6 +945,8 @@ step_environment (StepRun    *sr,
   return env;
 }
 
+static void history_begin (SluiceRun *self);
+static void history_commit (SluiceRun *self);
 static void on_process_line (SluiceProcess *process, char stream, const char *line, gpointer user_data);
 static void on_process_exit (SluiceProcess *process, int exit_code, int signal, gpointer user_data);
 static gboolean on_step_timeout (gpointer user_data);
@@ -1131,7 +1301,9 @@ on_process_exit (SluiceProcess *process,
 
   // We are inside the process's own callback; free it once that returns.
   g_idle_add (free_process_later, g_steal_pointer (&sr->process));
+  history_begin (self);
   finish_attempt (sr, exit_code, signal_number);
+  history_commit (self);
   schedule_tick (self);
   g_object_unref (self);
 }
@@ -1227,6 +1399,29 @@ finish_run (SluiceRun *self)
     }
 }
 
+// Many small history writes happen together (a tick may reuse thousands of
+// steps); one transaction around them costs one commit instead of thousands.
+static void
+history_begin (SluiceRun *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sluice_history_begin (self->history, &error))
+    warn_history ("a transaction", error);
+}
+
+static void
+history_commit (SluiceRun *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sluice_history_commit (self->history, &error))
+    {
+      warn_history ("a transaction", error);
+      sluice_history_rollback (self->history);
+    }
+}
+
 static gboolean
 tick (gpointer user_data)
 {
@@ -1234,6 +1429,7 @@ tick (gpointer user_data)
   gboolean all_final = TRUE;
 
   self->tick_source = 0;
+  history_begin (self);
 
   for (guint i = 0; i < self->steps->len; i++)
     {
@@ -1264,6 +1460,8 @@ tick (gpointer user_data)
       if (!sluice_state_is_final (sr->state))
         all_final = FALSE;
     }
+
+  history_commit (self);
 
   if (all_final && self->running == 0 && self->state == SLUICE_STATE_RUNNING)
     finish_run (self);

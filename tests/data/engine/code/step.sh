@@ -44,6 +44,9 @@ case "$action" in
     echo a > "$1/a.txt"
     echo b > "$1/sub/b.txt"
     ;;
+  env)       # OUT : what the clean environment holds
+    printf '%s\n%s\n%s\n' "$GREETING" "$SLUICE_STEP_ID" "${SLUICE_TEST_LEAK:-unset}" > "$1"
+    ;;
   *)
     echo "unknown action $action" >&2
     exit 64
