@@ -358,6 +358,187 @@ test_fmt_component (void)
   g_assert_cmpint (r.status, ==, 0);
 }
 
+static char *
+example_path (const char *name)
+{
+  return g_test_build_filename (G_TEST_DIST, "..", "examples", name, NULL);
+}
+
+static void
+test_run_example (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-cli-run-XXXXXX", NULL);
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *example = example_path ("summarize-csv.sluice.json");
+
+  {
+    g_auto(Result) r = run_cli ("run", "--store", store, example, NULL);
+
+    g_assert_cmpint (r.status, ==, 0);
+    assert_contains (r.out, "run 1\n");
+    assert_contains (r.out, "import                   succeeded");
+    assert_contains (r.out, "summarize                succeeded");
+    assert_contains (r.out, "metric rows = 30");
+  }
+  {
+    // Nothing changed: nothing runs again.
+    g_auto(Result) r = run_cli ("run", "--store", store, example, NULL);
+
+    g_assert_cmpint (r.status, ==, 0);
+    assert_contains (r.out, "import                   reused");
+    assert_contains (r.out, "summarize                reused");
+  }
+  {
+    g_auto(Result) list = run_cli ("runs", "list", "--store", store, NULL);
+    g_auto(Result) show = run_cli ("runs", "show", "1", "--store", store, NULL);
+    g_auto(Result) show2 = run_cli ("runs", "show", "2", "--store", store, NULL);
+
+    g_assert_cmpint (list.status, ==, 0);
+    assert_contains (list.out, "2      succeeded    summarize_csv");
+    assert_contains (list.out, "1      succeeded    summarize_csv");
+    assert_contains (show.out, "run 1: succeeded");
+    assert_contains (show.out, "→ summary");
+    assert_contains (show2.out, "outputs from run 1");
+  }
+  {
+    g_auto(Result) logs = run_cli ("logs", "1", "import", "--store", store, NULL);
+    g_auto(Result) metrics = run_cli ("metrics", "1", "--store", store, NULL);
+    g_auto(Result) lineage = run_cli ("lineage", "1", "summarize", "summary", "--store", store, NULL);
+
+    g_assert_cmpint (logs.status, ==, 0);
+    assert_contains (logs.out, "# attempt 1: /usr/bin/python3");
+    assert_contains (metrics.out, "rows");
+    g_assert_cmpint (lineage.status, ==, 0);
+    assert_contains (lineage.out, "output 'summary' of step 'summarize' in run 1");
+    assert_contains (lineage.out, "input 'data':");
+    assert_contains (lineage.out, "output 'data' of step 'import' in run 1");
+    assert_contains (lineage.out, "a source: read from the user's files");
+  }
+  {
+    g_auto(Result) dry = run_cli ("gc", "--dry-run", "--store", store, NULL);
+
+    g_assert_cmpint (dry.status, ==, 0);
+    assert_contains (dry.out, "would remove 0 artifacts");
+  }
+
+  sluice_file_remove_tree (dir, NULL);
+}
+
+static void
+test_run_json_and_errors (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-cli-run-XXXXXX", NULL);
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *example = example_path ("train-baseline.sluice.json");
+  g_autofree char *invalid = data_path ("invalid", "cycle-two-steps.sluice.json", NULL);
+
+  {
+    g_auto(Result) r = run_cli ("run", "--json", "--store", store, "--set", "seed=7", example, NULL);
+    g_auto(GStrv) lines = NULL;
+    guint n;
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *last;
+
+    g_assert_cmpint (r.status, ==, 0);
+    lines = g_strsplit (g_strstrip (r.out), "\n", -1);
+    n = g_strv_length (lines);
+    g_assert_cmpuint (n, >, 5);
+    for (guint i = 0; i < n; i++)
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+    last = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpstr (json_object_get_string_member (last, "event"), ==, "run-state");
+    g_assert_cmpstr (json_object_get_string_member (last, "state"), ==, "succeeded");
+  }
+  {
+    g_auto(Result) unknown = run_cli ("run", "--store", store, "--set", "nope=1", example, NULL);
+    g_auto(Result) bad_type = run_cli ("run", "--store", store, "--set", "seed=abc", example, NULL);
+    g_auto(Result) no_equals = run_cli ("run", "--store", store, "--set", "seed", example, NULL);
+    g_auto(Result) bad_force = run_cli ("run", "--store", store, "--force", "ghost", example, NULL);
+    g_auto(Result) cycle = run_cli ("run", "--store", store, invalid, NULL);
+
+    g_assert_cmpint (unknown.status, ==, 2);
+    assert_contains (unknown.err, "the pipeline has no input 'nope'");
+    g_assert_cmpint (bad_type.status, ==, 2);
+    assert_contains (bad_type.err, "'abc' is not a valid integer");
+    g_assert_cmpint (no_equals.status, ==, 2);
+    g_assert_cmpint (bad_force.status, ==, 2);
+    assert_contains (bad_force.err, "no step 'ghost'");
+    g_assert_cmpint (cycle.status, ==, 1);
+    assert_contains (cycle.err, "steps form a cycle");
+  }
+
+  sluice_file_remove_tree (dir, NULL);
+}
+
+static void
+test_run_failure_exit_code (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-cli-run-XXXXXX", NULL);
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *engine = data_path ("engine", "fail.component.json", NULL);
+  g_autofree char *pipeline = g_build_filename (dir, "fail.sluice.json", NULL);
+  g_autofree char *text = g_strdup_printf ("{\"sluice\": 1, \"jobs\": {\"f\": {\"component\": \"file:%s\", "
+                                           "\"inputs\": {\"code\": 3}}}}", engine);
+
+  g_assert_true (g_file_set_contents (pipeline, text, -1, NULL));
+  {
+    g_auto(Result) r = run_cli ("run", "--store", store, pipeline, NULL);
+    g_auto(Result) logs = run_cli ("logs", "1", "--store", store, NULL);
+
+    g_assert_cmpint (r.status, ==, 1);
+    assert_contains (r.out, "f                        failed: exited with status 3");
+    assert_contains (logs.out, "! failing with 3");
+  }
+
+  sluice_file_remove_tree (dir, NULL);
+}
+
+static void
+test_run_detach_and_cancel (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-cli-run-XXXXXX", NULL);
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *engine = data_path ("engine", "sleeper.component.json", NULL);
+  g_autofree char *pipeline = g_build_filename (dir, "sleep.sluice.json", NULL);
+  g_autofree char *text = g_strdup_printf ("{\"sluice\": 1, \"jobs\": {\"s\": {\"component\": \"file:%s\", "
+                                           "\"inputs\": {\"seconds\": 60}}}}", engine);
+  gboolean running = FALSE;
+
+  g_assert_true (g_file_set_contents (pipeline, text, -1, NULL));
+  {
+    g_auto(Result) r = run_cli ("run", "--detach", "--store", store, pipeline, NULL);
+
+    g_assert_cmpint (r.status, ==, 0);
+    assert_contains (r.out, "run 1 started in the background");
+  }
+
+  // The runner goes on without us; wait until it has started the step.
+  for (guint i = 0; i < 100 && !running; i++)
+    {
+      g_auto(Result) show = run_cli ("runs", "show", "1", "--store", store, NULL);
+
+      running = strstr (show.out, "s                        running") != NULL;
+      if (!running)
+        g_usleep (50 * 1000);
+    }
+  g_assert_true (running);
+
+  {
+    g_auto(Result) cancel = run_cli ("cancel", "1", "--store", store, NULL);
+    g_auto(Result) follow = run_cli ("logs", "1", "--follow", "--store", store, NULL);
+    g_auto(Result) show = run_cli ("runs", "show", "1", "--store", store, NULL);
+    g_auto(Result) again = run_cli ("cancel", "1", "--store", store, NULL);
+
+    g_assert_cmpint (cancel.status, ==, 0);
+    // --follow returns once the run is over.
+    assert_contains (follow.out, "cancelled");
+    assert_contains (show.out, "run 1: cancelled");
+    g_assert_cmpint (again.status, ==, 1);
+  }
+
+  sluice_file_remove_tree (dir, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -380,6 +561,10 @@ main (int    argc,
   g_test_add_func ("/cli/fmt-refuses-broken", test_fmt_refuses_broken);
   g_test_add_func ("/cli/fmt-refuses-lossy", test_fmt_refuses_lossy);
   g_test_add_func ("/cli/fmt-component", test_fmt_component);
+  g_test_add_func ("/cli/run-example", test_run_example);
+  g_test_add_func ("/cli/run-json-and-errors", test_run_json_and_errors);
+  g_test_add_func ("/cli/run-failure-exit-code", test_run_failure_exit_code);
+  g_test_add_func ("/cli/run-detach-and-cancel", test_run_detach_and_cancel);
 
   return g_test_run ();
 }
