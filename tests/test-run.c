@@ -320,6 +320,20 @@ test_parallel_and_sequential (Fixture       *f,
   g_clear_object (&run);
 }
 
+static void
+test_compute_limits (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(SluicePipeline) pipeline = make_pipeline (
+    f, "\"force_rerun\": true, \"default_compute\": \"gpu\", \"compute_limits\": {\"gpu\": 1}", TWO_SLEEPERS);
+  g_autoptr(SluiceRun) run = NULL;
+
+  // Two jobs allowed overall, but one at a time on "gpu": no overlap.
+  g_assert_cmpint (run_to_end (f, pipeline, 2, &run), ==, SLUICE_STATE_SUCCEEDED);
+  g_assert_true (state_time (f, run, "y", FALSE) >= state_time (f, run, "x", TRUE) ||
+                 state_time (f, run, "x", FALSE) >= state_time (f, run, "y", TRUE));
+}
+
 #define FAILING_BRANCH \
   "\"bad\": {\"component\": \"file:@/fail.component.json\", \"inputs\": {\"code\": 7}}," \
   "\"after_bad\": {\"component\": \"file:@/concat.component.json\", \"inputs\": {\"a\": \"${{parent.jobs.slow.outputs.out}}\"}}," \
@@ -673,6 +687,7 @@ main (int    argc,
   ADD ("/run/reuse-key-parts", test_reuse_key_parts);
   ADD ("/run/nondeterministic-always-runs", test_nondeterministic_always_runs);
   ADD ("/run/parallel-and-sequential", test_parallel_and_sequential);
+  ADD ("/run/compute-limits", test_compute_limits);
   ADD ("/run/failure-stops-run", test_failure_stops_run);
   ADD ("/run/failure-continues", test_failure_continues);
   ADD ("/run/failure-skips-dependents", test_failure_skips_dependents);

@@ -60,6 +60,11 @@ static const char * const output_keys[] = {
 static const char * const settings_keys[] = {
   "default_compute", "continue_on_step_failure", "force_rerun", NULL,
 };
+// "compute_limits" is known but stays in the extra keys, like a step's
+// "timeout": the engine reads it, validation checks it.
+static const char * const settings_known_keys[] = {
+  "default_compute", "continue_on_step_failure", "force_rerun", "compute_limits", NULL,
+};
 // Keys the step model holds. "timeout" and "retry" are known too, but stay
 // in the step's extra keys, where the engine reads and validation checks them.
 static const char * const step_keys[] = {
@@ -326,7 +331,7 @@ load_settings (SluiceLoadContext *ctx,
   if (settings == NULL)
     return;
 
-  _sluice_warn_unknown_keys (ctx, settings, "/settings", settings_keys);
+  _sluice_warn_unknown_keys (ctx, settings, "/settings", settings_known_keys);
   keep_unknown (settings, self->settings.extra, settings_keys);
   self->settings.default_compute = g_strdup (_sluice_get_string (ctx, settings, "/settings", "default_compute", FALSE));
   self->settings.continue_on_step_failure = _sluice_get_boolean (ctx, settings, "/settings", "continue_on_step_failure", FALSE);

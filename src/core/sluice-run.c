@@ -1329,6 +1329,40 @@ effective_jobs (SluiceRun *self)
   return self->jobs > 0 ? self->jobs : MAX (1, g_get_num_processors ());
 }
 
+static const char *
+step_compute (StepRun *sr)
+{
+  const char *compute = sluice_step_get_compute (sr->step);
+  const char *fallback = sluice_pipeline_get_settings (sr->run->pipeline)->default_compute;
+
+  return compute ? compute : fallback ? fallback : "local";
+}
+
+// settings.compute_limits caps the steps running at once on one compute
+// (a small GPU partition, say) below the overall --jobs.
+static gboolean
+compute_has_room (StepRun *sr)
+{
+  JsonNode *limits = json_object_get_member (sluice_pipeline_get_settings (sr->run->pipeline)->extra, "compute_limits");
+  const char *compute = step_compute (sr);
+  JsonNode *limit;
+  gint64 running = 0;
+
+  if (limits == NULL || !JSON_NODE_HOLDS_OBJECT (limits) ||
+      !(limit = json_object_get_member (json_node_get_object (limits), compute)) ||
+      !JSON_NODE_HOLDS_VALUE (limit) || json_node_get_value_type (limit) != G_TYPE_INT64)
+    return TRUE;
+
+  for (guint i = 0; i < sr->run->steps->len; i++)
+    {
+      StepRun *other = g_ptr_array_index (sr->run->steps, i);
+
+      if (other->state == SLUICE_STATE_RUNNING && g_str_equal (step_compute (other), compute))
+        running++;
+    }
+  return running < json_node_get_int (limit);
+}
+
 static StepRun *
 first_unusable_dependency (StepRun *sr)
 {
@@ -1450,7 +1484,7 @@ tick (gpointer user_data)
             }
           else if (dependencies_done (sr))
             {
-              if (self->running < effective_jobs (self))
+              if (self->running < effective_jobs (self) && compute_has_room (sr))
                 start_step (sr);
               else if (sr->state == SLUICE_STATE_PENDING)
                 set_step_state (sr, SLUICE_STATE_QUEUED, NULL);

@@ -530,6 +530,35 @@ check_pipeline_inputs (Validation *v)
     }
 }
 
+// "compute_limits": {"COMPUTE": N}, at most N steps at once on that compute.
+static void
+check_compute_limits (Validation *v)
+{
+  JsonNode *limits = json_object_get_member (sluice_pipeline_get_settings (v->pipeline)->extra, "compute_limits");
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (limits == NULL)
+    return;
+  if (!JSON_NODE_HOLDS_OBJECT (limits))
+    {
+      REPORT (v, ERROR, "invalid-policy", "/settings/compute_limits",
+              "'compute_limits' must map compute names to the number of steps that may run on each at once");
+      return;
+    }
+
+  json_object_iter_init_ordered (&iter, json_node_get_object (limits));
+  while (json_object_iter_next_ordered (&iter, &name, &value))
+    if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64 ||
+        json_node_get_int (value) < 1)
+      {
+        g_autofree char *pointer = sluice_json_pointer_append ("/settings/compute_limits", name);
+
+        REPORT (v, ERROR, "invalid-policy", pointer, "the limit for compute '%s' must be a whole number of at least 1", name);
+      }
+}
+
 static void
 check_pipeline_outputs (Validation *v)
 {
@@ -689,6 +718,7 @@ sluice_pipeline_validate (SluicePipeline          *pipeline,
   check_cycles (&v);
   check_pipeline_inputs (&v);
   check_pipeline_outputs (&v);
+  check_compute_limits (&v);
   check_isolated_steps (&v);
 
   g_free (v.base_dir);
