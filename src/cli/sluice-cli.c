@@ -711,7 +711,11 @@ cmd_fmt (int    argc,
     }
 
   for (int i = 1; i < argc; i++)
-    status = MAX (status, fmt_file (argv[i]));
+    {
+      int file_status = fmt_file (argv[i]);
+
+      status = MAX (status, file_status);
+    }
   return status;
 }
 
