@@ -7,7 +7,7 @@
 //   sluice-spawn-latency [-n N] [--alloc-mib M] [--no-small]
 //
 // Spawns /bin/true N times (default 300, after 10 warm-up spawns) in each
-// of these ways and prints the p50 and p99 latency from the spawn call to
+// of these ways, taking turns, and prints the p50 and p99 latency from the spawn call to
 // the moment the parent has seen the exit (and, where there are pipes, the
 // end of both output streams):
 //
@@ -239,25 +239,15 @@ compare_gint64 (const void *a,
 }
 
 static Result
-measure (const char *name,
-         SpawnFunc   spawn,
-         guint       n)
+percentiles (const char *name,
+             gint64     *samples,
+             guint       n)
 {
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autofree gint64 *samples = g_new (gint64, n);
-  Result result = { name, 0, 0, FALSE };
-
-  for (guint i = 0; i < WARMUP; i++)
-    if (spawn (loop) < 0)
-      return result;
-  for (guint i = 0; i < n; i++)
-    if ((samples[i] = spawn (loop)) < 0)
-      return result;
+  Result result = { name, 0, 0, TRUE };
 
   qsort (samples, n, sizeof *samples, compare_gint64);
   result.p50_ms = samples[(n - 1) / 2] / 1000.0;
   result.p99_ms = samples[MIN (n - 1, (guint) ceil (n * 0.99) - 1)] / 1000.0;
-  result.ok = TRUE;
   return result;
 }
 
@@ -289,17 +279,40 @@ run_all (const char *label,
     { "GSubprocess, no cwd", spawn_gsubprocess_plain },
     { "fork+exec", spawn_fork },
   };
-  Result results[G_N_ELEMENTS (methods)];
+  enum { N_METHODS = G_N_ELEMENTS (methods) };
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree gint64 *samples = g_new (gint64, (gsize) N_METHODS * n);
+  Result results[N_METHODS];
+  gboolean ok[N_METHODS];
   Summary summary = { 0, 0 };
 
-  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
-    results[i] = measure (methods[i].name, methods[i].spawn, n);
+  // Round robin, one spawn of each method in turn, so that a drift of the
+  // machine (frequency, other load, a VM's scheduling) hits every method
+  // alike rather than whichever happens to run then.
+  for (guint m = 0; m < N_METHODS; m++)
+    ok[m] = TRUE;
+  for (guint i = 0; i < WARMUP + n; i++)
+    for (guint m = 0; m < N_METHODS; m++)
+      if (ok[m])
+        {
+          gint64 t = methods[m].spawn (loop);
+
+          if (t < 0)
+            ok[m] = FALSE;
+          else if (i >= WARMUP)
+            samples[m * n + i - WARMUP] = t;
+        }
+  for (guint m = 0; m < N_METHODS; m++)
+    {
+      results[m] = percentiles (methods[m].name, samples + m * n, n);
+      results[m].ok = ok[m];
+    }
   summary.sluice_p50_ms = results[0].ok ? results[0].p50_ms : 0;
   summary.reference_p50_ms = results[1].ok ? results[1].p50_ms : 0;
 
   printf ("parent RSS %ld MiB (%s), %u spawns of /bin/true per method:\n", rss_mib (), label, n);
   printf ("  %-22s %9s %9s  %s\n", "method", "p50 ms", "p99 ms", "p50 / GSubprocess + cwd");
-  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+  for (guint i = 0; i < N_METHODS; i++)
     {
       if (!results[i].ok)
         {

@@ -489,6 +489,16 @@ test_run_failure_exit_code (void)
     assert_contains (r.out, "f                        failed: exited with status 3");
     assert_contains (logs.out, "! failing with 3");
   }
+  {
+    // The failed step's work folder was kept for debugging; gc removes it.
+    g_auto(Result) dry = run_cli ("gc", "--dry-run", "--store", store, NULL);
+    g_auto(Result) gc = run_cli ("gc", "--store", store, NULL);
+    g_auto(Result) again = run_cli ("gc", "--store", store, NULL);
+
+    assert_contains (dry.out, "would remove 1 work folder of finished runs");
+    assert_contains (gc.out, "removed 1 work folder of finished runs");
+    assert_contains (again.out, "removed 0 work folders of finished runs");
+  }
 
   sluice_file_remove_tree (dir, NULL);
 }

@@ -131,40 +131,64 @@ typedef struct
   guint        done;
   guint        total;
   guint        status_timer;
-  gboolean     status_shown;
+  guint        status_lines;   // lines of the live block now on screen
+  gint64       started_at;
 } RunView;
 
+typedef struct
+{
+  gint64 started_at;
+  guint  attempt;
+} Running;
+
+// The live block under the event lines: one line per running step and a
+// summary. It is erased before anything else is printed and drawn again.
 static void
 clear_status (RunView *view)
 {
-  if (view->tty && view->status_shown)
-    fputs ("\r\033[K", stdout);
-  view->status_shown = FALSE;
+  if (view->tty && view->status_lines > 0)
+    printf ("\033[%uF\033[J", view->status_lines);
+  view->status_lines = 0;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
 static gboolean
 show_status (gpointer user_data)
 {
   RunView *view = user_data;
-  g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autofree char *total_elapsed = format_duration (view->started_at, 0);
   GHashTableIter iter;
-  gpointer id, started;
+  gpointer id;
 
   if (!view->tty)
     return G_SOURCE_CONTINUE;
 
-  g_string_append_printf (line, "%u/%u steps done", view->done, view->total);
-  g_hash_table_iter_init (&iter, view->running);
-  while (g_hash_table_iter_next (&iter, &id, &started))
-    {
-      g_autofree char *elapsed = format_duration (*(gint64 *) started, 0);
-
-      g_string_append_printf (line, " · %s %s", (char *) id, elapsed);
-    }
   clear_status (view);
-  printf ("%s", line->str);
+  g_hash_table_iter_init (&iter, view->running);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    g_ptr_array_add (ids, id);
+  g_ptr_array_sort (ids, compare_strings);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *step = g_ptr_array_index (ids, i);
+      Running *r = g_hash_table_lookup (view->running, step);
+      g_autofree char *elapsed = format_duration (r->started_at, 0);
+      g_autofree char *attempt = r->attempt > 1 ? g_strdup_printf ("  attempt %u", r->attempt) : g_strdup ("");
+
+      printf ("  \033[1m▶\033[0m %-24s %8s%s\n", step, elapsed, attempt);
+      view->status_lines++;
+    }
+  printf ("  %u of %u steps done · %s\n", view->done, view->total, total_elapsed);
+  view->status_lines++;
   fflush (stdout);
-  view->status_shown = TRUE;
   return G_SOURCE_CONTINUE;
 }
 
@@ -206,8 +230,18 @@ on_run_event (SluiceRun            *run,
 {
   if (event->kind == SLUICE_RUN_EVENT_STEP_STATE)
     {
-      if (event->state == SLUICE_STATE_RUNNING && !g_hash_table_contains (view->running, event->step_id))
-        g_hash_table_insert (view->running, g_strdup (event->step_id), g_memdup2 (&event->time, sizeof event->time));
+      if (event->state == SLUICE_STATE_RUNNING)
+        {
+          Running *r = g_hash_table_lookup (view->running, event->step_id);
+
+          if (r == NULL)
+            {
+              r = g_new0 (Running, 1);
+              r->started_at = event->time;
+              g_hash_table_insert (view->running, g_strdup (event->step_id), r);
+            }
+          r->attempt = event->attempt;
+        }
       else if (sluice_state_is_final (event->state))
         {
           g_hash_table_remove (view->running, event->step_id);
@@ -373,12 +407,13 @@ load_run_pipeline (SluiceRunRecord *record)
 
 static int
 execute_run (SluiceRun *run,
+             guint      total_steps,
              gboolean   quiet)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GHashTable) running = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   RunView view = { loop, run, SLUICE_STATE_FAILED, isatty (STDOUT_FILENO) && !opt_run_json && !quiet,
-                   opt_run_json, running, 0, 0, 0, FALSE };
+                   opt_run_json, running, 0, total_steps, 0, 0, g_get_real_time () };
   guint signals[3];
 
   if (!quiet)
@@ -387,7 +422,7 @@ execute_run (SluiceRun *run,
   signals[1] = g_unix_signal_add (SIGTERM, on_stop_signal, &view);
   signals[2] = g_unix_signal_add (SIGHUP, on_stop_signal, &view);
   if (view.tty)
-    view.status_timer = g_timeout_add (500, show_status, &view);
+    view.status_timer = g_timeout_add (250, show_status, &view);
 
   sluice_run_execute_async (run, NULL, on_run_finished, &view);
   g_main_loop_run (loop);
@@ -554,7 +589,7 @@ sluice_cli_run (int    argc,
 
   if (!opt_run_json && !opt_runner)
     printf ("run %" G_GINT64_FORMAT "\n", sluice_run_get_id (run));
-  return execute_run (run, opt_runner > 0);
+  return execute_run (run, sluice_pipeline_get_steps (pipeline)->len, opt_runner > 0);
 }
 
 /* runs, logs, metrics, lineage, cancel, gc ---------------------------------------- */
@@ -888,6 +923,37 @@ sluice_cli_cancel (int    argc,
 static gboolean opt_dry_run;
 static int opt_keep = 0;
 
+// Work folders of finished runs (failed steps keep theirs for debugging)
+// go too; those of runs still going are left alone.
+static guint
+remove_work_folders (Backend  *backend,
+                     gboolean  dry_run)
+{
+  g_autofree char *work = g_build_filename (sluice_artifact_store_get_root (backend->store), "work", NULL);
+  g_autoptr(GDir) dir = g_dir_open (work, 0, NULL);
+  const char *name;
+  guint removed = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (work, name, NULL);
+      g_autoptr(SluiceRunRecord) run = NULL;
+      gint64 run_id = 0;
+
+      if (g_str_has_prefix (name, "run"))
+        run_id = g_ascii_strtoll (name + 3, NULL, 10);
+      if (run_id > 0 && (run = sluice_history_get_run (backend->history, run_id, NULL)) != NULL &&
+          !sluice_state_is_final (run->state))
+        continue;
+
+      removed++;
+      if (!dry_run)
+        sluice_file_remove_tree (path, NULL);
+    }
+
+  return removed;
+}
+
 int
 sluice_cli_gc (int    argc,
                char **argv)
@@ -922,5 +988,11 @@ sluice_cli_gc (int    argc,
   size = g_format_size (bytes);
   printf ("%s %u artifact%s (%s)\n", opt_dry_run ? "would remove" : "removed", removed->len,
           removed->len == 1 ? "" : "s", size);
+  {
+    guint folders = remove_work_folders (&backend, opt_dry_run);
+
+    printf ("%s %u work folder%s of finished runs\n", opt_dry_run ? "would remove" : "removed", folders,
+            folders == 1 ? "" : "s");
+  }
   return 0;
 }
