@@ -22,3 +22,4 @@
 #include "sluice-run-event.h"
 #include "sluice-run.h"
 #include "sluice-state.h"
+#include "sluice-document.h"
