@@ -25,7 +25,7 @@ main (int   argc,
 
   g_set_application_name (_("Sluice"));
 
-  app = sluice_application_new (APP_ID, G_APPLICATION_DEFAULT_FLAGS);
+  app = sluice_application_new (APP_ID, G_APPLICATION_HANDLES_OPEN);
 
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -45,12 +45,30 @@ sluice_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+// `sluice-designer FILE…` and opening files from the file manager: one
+// window per pipeline.
+static void
+sluice_application_open (GApplication  *app,
+                         GFile        **files,
+                         int            n_files,
+                         const char    *hint)
+{
+  for (int i = 0; i < n_files; i++)
+    {
+      SluiceWindow *window = sluice_window_new (SLUICE_APPLICATION (app));
+
+      sluice_window_open_file (window, files[i]);
+      gtk_window_present (GTK_WINDOW (window));
+    }
+}
+
 static void
 sluice_application_class_init (SluiceApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = sluice_application_activate;
+  app_class->open = sluice_application_open;
 }
 
 static void

@@ -1,26 +1,37 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-/* sluice-window.c
- *
- * Copyright 2026 The Sluice Developers
- */
+//
+// The designer window: palette, canvas, problems and inspector around one
+// SluiceDocument, and the actions (files, editing, view) that drive it.
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "sluice-canvas.h"
 #include "sluice-window.h"
 
 struct _SluiceWindow
 {
-  AdwApplicationWindow  parent_instance;
+  AdwApplicationWindow     parent_instance;
 
-  /* NULL when the GSettings schema is not installed. */
-  GSettings            *settings;
+  // NULL when the GSettings schema is not installed.
+  GSettings               *settings;
+  SluiceComponentRegistry *registry;
+  SluiceDocument          *document;
+  SluiceCanvas            *canvas;
+  GtkFileChooserNative    *chooser;
+  char                    *clipboard;
+  gboolean                 close_confirmed;
 
-  /* Template widgets */
-  AdwHeaderBar         *header_bar;
-  GtkMenuButton        *primary_menu_button;
-  AdwStatusPage        *status_page;
+  // Template widgets
+  AdwToastOverlay         *toast_overlay;
+  AdwHeaderBar            *header_bar;
+  AdwWindowTitle          *window_title;
+  GtkMenuButton           *primary_menu_button;
+  GtkScrolledWindow       *canvas_scroller;
+  AdwBin                  *palette_slot;
+  AdwBin                  *inspector_slot;
+  AdwBin                  *problems_slot;
 };
 
 G_DEFINE_FINAL_TYPE (SluiceWindow, sluice_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -36,10 +47,9 @@ sluice_window_create_settings (void)
 
   if (schema == NULL)
     {
-      /* g_settings_new() would abort; run without remembering state instead. */
+      // g_settings_new() would abort; run without remembering state instead.
       g_message ("GSettings schema “%s” is not installed; window state will not be saved. "
-                 "Set GSETTINGS_SCHEMA_DIR when running from the build directory.",
-                 APP_ID);
+                 "Set GSETTINGS_SCHEMA_DIR when running from the build directory.", APP_ID);
       return NULL;
     }
 
@@ -49,20 +59,15 @@ sluice_window_create_settings (void)
 static void
 sluice_window_restore_state (SluiceWindow *self)
 {
-  int width;
-  int height;
-
-  g_assert (SLUICE_IS_WINDOW (self));
+  int width, height;
 
   if (self->settings == NULL)
     return;
 
   width = g_settings_get_int (self->settings, "window-width");
   height = g_settings_get_int (self->settings, "window-height");
-
   if (width > 0 && height > 0)
     gtk_window_set_default_size (GTK_WINDOW (self), width, height);
-
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 }
@@ -72,20 +77,15 @@ sluice_window_save_state (SluiceWindow *self)
 {
   gboolean maximized;
 
-  g_assert (SLUICE_IS_WINDOW (self));
-
   if (self->settings == NULL)
     return;
 
   maximized = gtk_window_is_maximized (GTK_WINDOW (self));
-
   g_settings_delay (self->settings);
-
-  /* Keep the unmaximized size, so unmaximizing later restores it. */
+  // Keep the unmaximized size, so unmaximizing later restores it.
   if (!maximized)
     {
-      int width;
-      int height;
+      int width, height;
 
       gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
       if (width > 0 && height > 0)
@@ -94,27 +94,428 @@ sluice_window_save_state (SluiceWindow *self)
           g_settings_set_int (self->settings, "window-height", height);
         }
     }
-
   g_settings_set_boolean (self->settings, "window-maximized", maximized);
-
   g_settings_apply (self->settings);
+}
+
+static void
+toast (SluiceWindow *self,
+       const char   *text)
+{
+  AdwToast *t = adw_toast_new (text);
+
+  adw_toast_set_timeout (t, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, t);
+}
+
+/* title and action states ------------------------------------------------------ */
+
+static void
+update_title (SluiceWindow *self)
+{
+  const char *file = sluice_document_get_file (self->document);
+  gboolean modified = sluice_document_get_modified (self->document);
+  g_autofree char *name = file ? g_path_get_basename (file) : g_strdup (_("New Pipeline"));
+  g_autofree char *dir = file ? g_path_get_dirname (file) : NULL;
+  g_autofree char *title = g_strdup_printf ("%s%s", modified ? "• " : "", name);
+
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, dir ? dir : "");
+  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+static void
+update_actions (SluiceWindow *self)
+{
+  gboolean has_selection = sluice_document_get_selection (self->document)[0] != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", sluice_document_can_undo (self->document));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.redo", sluice_document_can_redo (self->document));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy", has_selection);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.duplicate", has_selection);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", self->clipboard != NULL);
+}
+
+static void
+on_document_state (SluiceWindow *self)
+{
+  update_title (self);
+  update_actions (self);
+}
+
+static void
+on_canvas_message (SluiceWindow *self,
+                   const char   *text)
+{
+  toast (self, text);
+}
+
+/* files ---------------------------------------------------------------------------- */
+
+gboolean
+sluice_window_open_file (SluiceWindow *self,
+                         GFile        *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_file_get_path (file);
+
+  g_return_val_if_fail (SLUICE_IS_WINDOW (self), FALSE);
+
+  if (path == NULL || !sluice_document_load_file (self->document, path, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not open the pipeline: %s"),
+                                               error ? error->message : _("not a local file"));
+
+      toast (self, text);
+      return FALSE;
+    }
+
+  sluice_canvas_zoom_to_fit (self->canvas);
+  return TRUE;
+}
+
+static gboolean
+save_to (SluiceWindow *self,
+         const char   *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sluice_document_save (self->document, path, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not save: %s"), error->message);
+
+      toast (self, text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GtkFileFilter *
+pipeline_filter (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Sluice pipelines"));
+  gtk_file_filter_add_pattern (filter, "*.sluice.json");
+  return filter;
+}
+
+static void
+on_chooser_response (GtkNativeDialog *dialog,
+                     int              response,
+                     SluiceWindow    *self)
+{
+  GtkFileChooserAction action = gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog));
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+  g_clear_object (&self->chooser);
+  if (file == NULL)
+    return;
+
+  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    sluice_window_open_file (self, file);
+  else
+    {
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL && !g_str_has_suffix (path, ".sluice.json"))
+        {
+          char *with_suffix = g_strconcat (path, ".sluice.json", NULL);
+
+          g_free (path);
+          path = with_suffix;
+        }
+      save_to (self, path);
+    }
+}
+
+// GtkFileDialog is GTK 4.10; on GTK 4.8 the native chooser is the way.
+static void
+run_chooser (SluiceWindow         *self,
+             GtkFileChooserAction  action)
+{
+  gboolean save = action == GTK_FILE_CHOOSER_ACTION_SAVE;
+
+  if (self->chooser != NULL)
+    return;
+
+  self->chooser = gtk_file_chooser_native_new (save ? _("Save Pipeline") : _("Open Pipeline"), GTK_WINDOW (self),
+                                               action, save ? _("_Save") : _("_Open"), _("_Cancel"));
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), pipeline_filter ());
+  if (save)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), "pipeline.sluice.json");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  run_chooser (SLUICE_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_OPEN);
+}
+
+static void
+save_as_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  run_chooser (SLUICE_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_SAVE);
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+
+  if (sluice_document_get_file (self->document) == NULL)
+    run_chooser (self, GTK_FILE_CHOOSER_ACTION_SAVE);
+  else
+    save_to (self, NULL);
+}
+
+static gboolean
+on_file_dropped (GtkDropTarget *target,
+                 const GValue  *value,
+                 double         x,
+                 double         y,
+                 SluiceWindow  *self)
+{
+  GSList *files = g_value_get_boxed (value);
+
+  return files != NULL && sluice_window_open_file (self, files->data);
+}
+
+/* editing ------------------------------------------------------------------------------ */
+
+static void
+undo_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  sluice_document_undo (SLUICE_WINDOW (widget)->document);
+}
+
+static void
+redo_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  sluice_document_redo (SLUICE_WINDOW (widget)->document);
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  sluice_canvas_delete_selection (SLUICE_WINDOW (widget)->canvas);
+}
+
+static void
+select_all_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) ids = NULL;
+
+  for (guint i = 0; i < steps->len; i++)
+    g_strv_builder_add (builder, sluice_step_get_id (g_ptr_array_index (steps, i)));
+  ids = g_strv_builder_end (builder);
+  sluice_document_set_selection (self->document, (const char * const *) ids);
+}
+
+static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+
+  g_free (self->clipboard);
+  self->clipboard = sluice_document_copy (self->document, sluice_document_get_selection (self->document));
+  // Also on the system clipboard, as text, so it can go to another window.
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), self->clipboard);
+  update_actions (self);
+}
+
+static void
+paste_text (SluiceWindow *self,
+            const char   *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sluice_document_paste (self->document, text, 40, 40, &error))
+    toast (self, _("The clipboard does not hold pipeline steps"));
+}
+
+static void
+paste_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+
+  if (self->clipboard != NULL)
+    paste_text (self, self->clipboard);
+}
+
+static void
+duplicate_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+  g_autofree char *text = sluice_document_copy (self->document, sluice_document_get_selection (self->document));
+
+  paste_text (self, text);
+}
+
+static void
+auto_layout_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+
+  sluice_document_auto_layout (self->document);
+  sluice_canvas_zoom_to_fit (self->canvas);
+}
+
+static void
+add_component_at_center (SluiceWindow *self,
+                         const char   *component_ref)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  double x, y;
+
+  sluice_canvas_get_view_center (self->canvas, &x, &y);
+  id = sluice_document_add_step (self->document, component_ref, x - SLUICE_NODE_WIDTH / 2, y - 40, &error);
+  if (id == NULL)
+    toast (self, error->message);
+  gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
+}
+
+static void
+add_component_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  add_component_at_center (SLUICE_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+/* view --------------------------------------------------------------------------------- */
+
+static void
+zoom_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SluiceCanvas *canvas = SLUICE_WINDOW (widget)->canvas;
+
+  sluice_canvas_set_zoom (canvas, sluice_canvas_get_zoom (canvas) * 1.2);
+}
+
+static void
+zoom_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  SluiceCanvas *canvas = SLUICE_WINDOW (widget)->canvas;
+
+  sluice_canvas_set_zoom (canvas, sluice_canvas_get_zoom (canvas) / 1.2);
+}
+
+static void
+zoom_reset_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  sluice_canvas_set_zoom (SLUICE_WINDOW (widget)->canvas, 1.0);
+}
+
+static void
+zoom_fit_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  sluice_canvas_zoom_to_fit (SLUICE_WINDOW (widget)->canvas);
+}
+
+/* closing ---------------------------------------------------------------------------- */
+
+static void
+on_close_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   SluiceWindow     *self)
+{
+  if (g_str_equal (response, "save"))
+    {
+      if (sluice_document_get_file (self->document) == NULL)
+        {
+          run_chooser (self, GTK_FILE_CHOOSER_ACTION_SAVE);
+          return;
+        }
+      if (!save_to (self, NULL))
+        return;
+    }
+  if (g_str_equal (response, "save") || g_str_equal (response, "discard"))
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
 }
 
 static gboolean
 sluice_window_close_request (GtkWindow *window)
 {
   SluiceWindow *self = SLUICE_WINDOW (window);
+  GtkWidget *dialog;
+
+  if (sluice_document_get_modified (self->document) && !self->close_confirmed)
+    {
+      dialog = adw_message_dialog_new (window, _("Save Changes?"),
+                                       _("The pipeline has changes that are not saved. "
+                                         "Closing without saving loses them."));
+      adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                        "cancel", _("_Cancel"),
+                                        "discard", _("_Discard"),
+                                        "save", _("_Save"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard", ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save", ADW_RESPONSE_SUGGESTED);
+      adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+      adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+      g_signal_connect (dialog, "response", G_CALLBACK (on_close_response), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return TRUE;
+    }
 
   sluice_window_save_state (self);
-
   return GTK_WINDOW_CLASS (sluice_window_parent_class)->close_request (window);
 }
+
+/* GObject ------------------------------------------------------------------------------ */
 
 static void
 sluice_window_dispose (GObject *object)
 {
   SluiceWindow *self = SLUICE_WINDOW (object);
 
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), SLUICE_TYPE_WINDOW);
 
   G_OBJECT_CLASS (sluice_window_parent_class)->dispose (object);
@@ -126,6 +527,9 @@ sluice_window_finalize (GObject *object)
   SluiceWindow *self = SLUICE_WINDOW (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->document);
+  g_clear_object (&self->registry);
+  g_free (self->clipboard);
 
   G_OBJECT_CLASS (sluice_window_parent_class)->finalize (object);
 }
@@ -139,22 +543,78 @@ sluice_window_class_init (SluiceWindowClass *klass)
 
   object_class->dispose = sluice_window_dispose;
   object_class->finalize = sluice_window_finalize;
-
   window_class->close_request = sluice_window_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sluice/Sluice/ui/sluice-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, SluiceWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, SluiceWindow, primary_menu_button);
-  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, canvas_scroller);
+  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, palette_slot);
+  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, inspector_slot);
+  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, problems_slot);
+
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "win.save-as", NULL, save_as_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action);
+  gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "win.select-all", NULL, select_all_action);
+  gtk_widget_class_install_action (widget_class, "win.copy", NULL, copy_action);
+  gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
+  gtk_widget_class_install_action (widget_class, "win.duplicate", NULL, duplicate_action);
+  gtk_widget_class_install_action (widget_class, "win.auto-layout", NULL, auto_layout_action);
+  gtk_widget_class_install_action (widget_class, "win.add-component", "s", add_component_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_in_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_out_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, zoom_reset_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_fit_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.save-as", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK, "win.select-all", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "win.copy", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "win.duplicate", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.auto-layout", NULL);
 }
 
 static void
 sluice_window_init (SluiceWindow *self)
 {
+  GtkDropTarget *drop;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = sluice_window_create_settings ();
   sluice_window_restore_state (self);
+
+  self->registry = sluice_component_registry_new_default ();
+  self->document = sluice_document_new (self->registry);
+  self->canvas = SLUICE_CANVAS (sluice_canvas_new ());
+  sluice_canvas_set_document (self->canvas, self->document);
+  gtk_scrolled_window_set_child (self->canvas_scroller, GTK_WIDGET (self->canvas));
+
+  g_signal_connect_swapped (self->canvas, "message", G_CALLBACK (on_canvas_message), self);
+  g_signal_connect_swapped (self->document, "notify::modified", G_CALLBACK (on_document_state), self);
+  g_signal_connect_swapped (self->document, "notify::file", G_CALLBACK (on_document_state), self);
+  g_signal_connect_swapped (self->document, "changed", G_CALLBACK (on_document_state), self);
+  g_signal_connect_swapped (self->document, "selection-changed", G_CALLBACK (on_document_state), self);
+
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_file_dropped), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->toast_overlay), GTK_EVENT_CONTROLLER (drop));
+
+  on_document_state (self);
 }
 
 SluiceWindow *
@@ -162,7 +622,12 @@ sluice_window_new (SluiceApplication *application)
 {
   g_return_val_if_fail (SLUICE_IS_APPLICATION (application), NULL);
 
-  return g_object_new (SLUICE_TYPE_WINDOW,
-                       "application", application,
-                       NULL);
+  return g_object_new (SLUICE_TYPE_WINDOW, "application", application, NULL);
+}
+
+SluiceDocument *
+sluice_window_get_document (SluiceWindow *self)
+{
+  g_return_val_if_fail (SLUICE_IS_WINDOW (self), NULL);
+  return self->document;
 }

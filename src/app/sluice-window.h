@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "sluice-application.h"
+#include "sluice-document.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SluiceWindow, sluice_window, SLUICE, WINDOW, AdwApplicationWindow)
 
-SluiceWindow *sluice_window_new (SluiceApplication *application);
+SluiceWindow   *sluice_window_new          (SluiceApplication *application);
+gboolean        sluice_window_open_file    (SluiceWindow      *self,
+                                            GFile             *file);
+SluiceDocument *sluice_window_get_document (SluiceWindow      *self);
 
 G_END_DECLS

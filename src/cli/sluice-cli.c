@@ -618,6 +618,23 @@ cmd_components (int    argc,
 /* fmt --------------------------------------------------------------------- */
 
 static gboolean opt_check;
+static gboolean opt_layout;
+
+// --layout: arrange the nodes left to right, as the designer's "Arrange
+// Automatically" does, for pipelines written by hand or by other tools.
+static char *
+laid_out_text (const char  *path,
+               GError     **error)
+{
+  g_autoptr(SluiceComponentRegistry) registry = sluice_cli_make_registry ();
+  g_autoptr(SluiceDocument) document = sluice_document_new (registry);
+
+  if (!sluice_document_load_file (document, path, error) ||
+      !sluice_pipeline_check_lossless (sluice_document_get_pipeline (document), error))
+    return NULL;
+  sluice_document_auto_layout (document);
+  return sluice_pipeline_to_data (sluice_document_get_pipeline (document));
+}
 
 static char *
 canonical_text (const char  *path,
@@ -663,7 +680,8 @@ fmt_file (const char *path)
     return EXIT_USAGE;
 
   if (!g_file_get_contents (path, &old_text, NULL, &error) ||
-      !(new_text = canonical_text (path, &error)))
+      !(new_text = (opt_layout && !sluice_file_is_component (path)) ? laid_out_text (path, &error)
+                                                                     : canonical_text (path, &error)))
     {
       g_printerr ("sluice fmt: %s\n", error->message);
       return EXIT_INVALID;
@@ -695,11 +713,13 @@ cmd_fmt (int    argc,
   static const GOptionEntry entries[] = {
     { "check", 0, 0, G_OPTION_ARG_NONE, &opt_check,
       N_("Change nothing; exit 1 if a file is not in canonical form"), NULL },
+    { "layout", 0, 0, G_OPTION_ARG_NONE, &opt_layout,
+      N_("Also arrange the pipeline's nodes left to right"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = sluice_cli_context (
     "FILE…", "Rewrite pipeline and component files in canonical form (stable key order, two-space\n"
-    "indent), keeping unknown keys. Files are replaced atomically.", entries, FALSE);
+    "indent), keeping unknown keys. Files are replaced atomically.", entries, TRUE);
   int status = EXIT_OK;
 
   if (!sluice_cli_parse (context, &argc, &argv))

@@ -1,0 +1,1530 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// The pipeline canvas: one scrollable widget that draws every node, port
+// and link itself in snapshot() (no widget per node), like papers' PpsView.
+// Each node's drawing is kept as a render node and reused until something
+// that shows on it changes, as sysprof's flame graph does, so a drag only
+// re-translates cached nodes.
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "sluice-canvas.h"
+#include "sluice.h"
+
+#define MIN_ZOOM     0.15
+#define MAX_ZOOM     3.0
+#define VIEW_MARGIN  600.0
+#define GRID         24.0
+#define ARROW_STEP   10.0
+
+typedef enum
+{
+  DRAG_NONE,
+  DRAG_MOVE,
+  DRAG_LINK,
+  DRAG_RUBBER,
+  DRAG_PAN,
+} DragMode;
+
+typedef struct
+{
+  guint          key;
+  GskRenderNode *node;
+} CachedNode;
+
+struct _SluiceCanvas
+{
+  GtkWidget       parent_instance;
+
+  SluiceDocument *document;
+  gulong          changed_handler;
+  gulong          selection_handler;
+  GtkAdjustment  *hadjustment;
+  GtkAdjustment  *vadjustment;
+  guint           hscroll_policy : 1;
+  guint           vscroll_policy : 1;
+  double          zoom;
+  GHashTable     *node_cache;       // step id -> CachedNode*
+  GHashTable     *error_steps;      // step ids with validation errors, or NULL when stale
+
+  DragMode        drag_mode;
+  double          drag_x;           // where the drag started, widget coordinates
+  double          drag_y;
+  double          drag_done_x;      // model distance already applied to a move
+  double          drag_done_y;
+  double          pan_h;
+  double          pan_v;
+  char           *link_step;        // output end of the link being drawn
+  char           *link_port;
+  double          pointer_x;        // model coordinates
+  double          pointer_y;
+  char           *link_selected_step;
+  char           *link_selected_port;
+  gboolean        link_in_group;    // a re-route: taking the link off is part of the same undo step
+  gboolean        space_held;
+  double          pinch_scale;      // scale of the pinch gesture at the last update
+  gboolean        fit_pending;      // zoom to fit once the widget has a size
+};
+
+static void scrollable_iface_init (GtkScrollableInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SluiceCanvas, sluice_canvas, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, scrollable_iface_init))
+
+enum {
+  PROP_0,
+  PROP_DOCUMENT,
+  PROP_ZOOM,
+  N_PROPS,
+  PROP_HADJUSTMENT,
+  PROP_VADJUSTMENT,
+  PROP_HSCROLL_POLICY,
+  PROP_VSCROLL_POLICY,
+};
+
+enum {
+  MESSAGE,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+scrollable_iface_init (GtkScrollableInterface *iface)
+{
+}
+
+static void
+cached_node_free (gpointer data)
+{
+  CachedNode *cached = data;
+
+  g_clear_pointer (&cached->node, gsk_render_node_unref);
+  g_free (cached);
+}
+
+/* coordinates ---------------------------------------------------------------------- */
+
+static double
+adjustment_value (GtkAdjustment *adjustment)
+{
+  return adjustment ? gtk_adjustment_get_value (adjustment) : 0;
+}
+
+static void
+view_to_model (SluiceCanvas *self,
+               double        vx,
+               double        vy,
+               double       *mx,
+               double       *my)
+{
+  *mx = (vx + adjustment_value (self->hadjustment)) / self->zoom;
+  *my = (vy + adjustment_value (self->vadjustment)) / self->zoom;
+}
+
+static void
+configure_adjustment (GtkAdjustment *adjustment,
+                      double         lower,
+                      double         upper,
+                      double         page,
+                      double         value)
+{
+  if (adjustment == NULL)
+    return;
+
+  // The scrollable area covers the pipeline with a margin, and always the
+  // current view, so that nothing jumps when nodes move out of the bounds.
+  lower = MIN (lower, value);
+  upper = MAX (upper, value + page);
+  gtk_adjustment_configure (adjustment, value, lower, upper, 40, page * 0.9, page);
+}
+
+static void
+update_adjustments (SluiceCanvas *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  SluiceRect bounds = { 0, 0, 0, 0 };
+
+  if (self->document != NULL)
+    sluice_document_get_bounds (self->document, &bounds);
+
+  configure_adjustment (self->hadjustment, (bounds.x - VIEW_MARGIN) * self->zoom,
+                        (bounds.x + bounds.width + VIEW_MARGIN) * self->zoom, width,
+                        adjustment_value (self->hadjustment));
+  configure_adjustment (self->vadjustment, (bounds.y - VIEW_MARGIN) * self->zoom,
+                        (bounds.y + bounds.height + VIEW_MARGIN) * self->zoom, height,
+                        adjustment_value (self->vadjustment));
+}
+
+/* colours ------------------------------------------------------------------------------- */
+
+static gboolean
+is_dark (void)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ());
+}
+
+static void
+rgba (GdkRGBA *color,
+      guint32  hex,
+      float    alpha)
+{
+  color->red = ((hex >> 16) & 0xff) / 255.f;
+  color->green = ((hex >> 8) & 0xff) / 255.f;
+  color->blue = (hex & 0xff) / 255.f;
+  color->alpha = alpha;
+}
+
+// GNOME palette colours, one per kind of data, so a link's type shows at a
+// glance and matches its ports.
+static void
+port_color (const char *type,
+            GdkRGBA    *color)
+{
+  if (g_strcmp0 (type, "mltable") == 0)
+    rgba (color, 0x3584e4, 1);
+  else if (g_strcmp0 (type, "uri_folder") == 0)
+    rgba (color, 0xf6d32d, 1);
+  else if (g_strcmp0 (type, "uri_file") == 0)
+    rgba (color, 0xff7800, 1);
+  else if (g_strcmp0 (type, "custom_model") == 0 || g_strcmp0 (type, "mlflow_model") == 0)
+    rgba (color, 0x9141ac, 1);
+  else if (sluice_port_type_is_parameter (type))
+    rgba (color, 0x9a9996, 1);
+  else
+    rgba (color, 0x33d17a, 1);
+}
+
+static void
+category_color (const char *category,
+                GdkRGBA    *color)
+{
+  static const guint32 hues[] = { 0x1c71d8, 0x26a269, 0xe5a50a, 0xc64600, 0x813d9c, 0x63452c, 0x2190a4 };
+
+  rgba (color, hues[g_str_hash (category ? category : "") % G_N_ELEMENTS (hues)], 1);
+}
+
+/* drawing a node ---------------------------------------------------------------------- */
+
+static void
+append_text (GtkSnapshot *snapshot,
+             GtkWidget   *widget,
+             const char  *text,
+             double       x,
+             double       y,
+             double       width,
+             gboolean     bold,
+             gboolean     right,
+             GdkRGBA     *color)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
+  PangoRectangle extents;
+
+  if (bold)
+    {
+      g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>", text);
+
+      pango_layout_set_markup (layout, markup, -1);
+    }
+  else
+    pango_layout_set_text (layout, text, -1);
+  pango_layout_set_width (layout, (int) (width * PANGO_SCALE));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_alignment (layout, right ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
+  pango_layout_get_pixel_extents (layout, NULL, &extents);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y - extents.height / 2.0));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+append_port (GtkSnapshot *snapshot,
+             const char  *type,
+             double       x,
+             double       y,
+             gboolean     dim)
+{
+  GskRoundedRect shape;
+  GdkRGBA color;
+  double r = SLUICE_PORT_RADIUS;
+  // Artifacts are round, parameters square: the shape tells the kind even
+  // to someone who cannot tell the colours apart.
+  double corner = sluice_port_type_is_parameter (type) ? 2 : r;
+
+  port_color (type, &color);
+  if (dim)
+    color.alpha = 0.25f;
+  gsk_rounded_rect_init_from_rect (&shape, &GRAPHENE_RECT_INIT (x - r, y - r, 2 * r, 2 * r), corner);
+  gtk_snapshot_push_rounded_clip (snapshot, &shape);
+  gtk_snapshot_append_color (snapshot, &color, &shape.bounds);
+  gtk_snapshot_pop (snapshot);
+}
+
+static gboolean
+port_shown (SluiceStep           *step,
+            const SluicePortSpec *spec,
+            gboolean              output)
+{
+  const SluiceBinding *binding;
+
+  if (output || !sluice_port_type_is_parameter (spec->type))
+    return TRUE;
+  binding = sluice_step_get_input (step, spec->name);
+  return binding != NULL && binding->kind == SLUICE_BINDING_STEP_OUTPUT;
+}
+
+static void
+draw_ports (SluiceCanvas    *self,
+            GtkSnapshot     *snapshot,
+            SluiceStep      *step,
+            SluiceComponent *component,
+            gboolean         output,
+            double           width)
+{
+  GPtrArray *specs = output ? sluice_component_get_outputs (component) : sluice_component_get_inputs (component);
+  GdkRGBA text;
+  guint row = 0;
+
+  rgba (&text, is_dark () ? 0xdeddda : 0x3d3846, 1);
+  for (guint i = 0; i < specs->len; i++)
+    {
+      const SluicePortSpec *spec = g_ptr_array_index (specs, i);
+      double y = SLUICE_NODE_HEADER + (row + 0.5) * SLUICE_NODE_PORT_ROW;
+
+      if (!port_shown (step, spec, output))
+        continue;
+      append_port (snapshot, spec->type, output ? width : 0, y, FALSE);
+      append_text (snapshot, GTK_WIDGET (self), spec->name, output ? width / 2 : 12, y, width / 2 - 12,
+                   FALSE, output, &text);
+      row++;
+    }
+}
+
+static GskRenderNode *
+render_node (SluiceCanvas *self,
+             SluiceStep   *step,
+             SluiceRect   *rect,
+             gboolean      selected,
+             gboolean      has_error)
+{
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  SluiceComponent *component = sluice_document_get_component (self->document, step);
+  const char *title = sluice_step_get_display_name (step);
+  GskRoundedRect body, header;
+  GdkRGBA card, band, title_color, border;
+  float widths[4];
+  GdkRGBA borders[4];
+
+  rgba (&card, is_dark () ? 0x303030 : 0xffffff, 1);
+  category_color (component ? sluice_component_get_category (component) : NULL, &band);
+  rgba (&title_color, 0xffffff, 1);
+  if (has_error)
+    rgba (&border, 0xe01b24, 1);
+  else if (selected)
+    rgba (&border, 0x3584e4, 1);
+  else
+    rgba (&border, is_dark () ? 0x5e5c64 : 0xc0bfbc, 1);
+
+  gsk_rounded_rect_init_from_rect (&body, &GRAPHENE_RECT_INIT (0, 0, rect->width, rect->height), 8);
+  gtk_snapshot_push_rounded_clip (snapshot, &body);
+  gtk_snapshot_append_color (snapshot, &card, &body.bounds);
+  gsk_rounded_rect_init_from_rect (&header, &GRAPHENE_RECT_INIT (0, 0, rect->width, SLUICE_NODE_HEADER - 6), 0);
+  gtk_snapshot_append_color (snapshot, &band, &header.bounds);
+  gtk_snapshot_pop (snapshot);
+
+  for (guint i = 0; i < 4; i++)
+    widths[i] = selected || has_error ? 2.5f : 1.0f, borders[i] = border;
+  gtk_snapshot_append_border (snapshot, &body, widths, borders);
+
+  if (title == NULL)
+    title = component ? sluice_component_get_display_name (component) : sluice_step_get_id (step);
+  append_text (snapshot, GTK_WIDGET (self), title, 12, (SLUICE_NODE_HEADER - 6) / 2.0, rect->width - 24,
+               TRUE, FALSE, &title_color);
+
+  if (component != NULL)
+    {
+      draw_ports (self, snapshot, step, component, FALSE, rect->width);
+      draw_ports (self, snapshot, step, component, TRUE, rect->width);
+    }
+  else
+    {
+      GdkRGBA warning;
+
+      rgba (&warning, 0xe01b24, 1);
+      append_text (snapshot, GTK_WIDGET (self), _("Unknown component"), 12,
+                   SLUICE_NODE_HEADER + SLUICE_NODE_PORT_ROW / 2, rect->width - 24, FALSE, FALSE, &warning);
+    }
+
+  return gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+}
+
+// What a node's picture depends on, apart from where it is.
+static guint
+node_key (SluiceCanvas *self,
+          SluiceStep   *step,
+          gboolean      selected,
+          gboolean      has_error)
+{
+  GPtrArray *inputs = sluice_step_get_inputs (step);
+  guint key = g_str_hash (sluice_step_get_component_ref (step) ? sluice_step_get_component_ref (step) : "");
+
+  key = key * 31 + (sluice_step_get_display_name (step) ? g_str_hash (sluice_step_get_display_name (step)) : 0);
+  key = key * 31 + (selected ? 1 : 0) + (has_error ? 2 : 0) + (is_dark () ? 4 : 0);
+  for (guint i = 0; i < inputs->len; i++)
+    {
+      const SluiceBinding *b = g_ptr_array_index (inputs, i);
+
+      key = key * 31 + g_str_hash (b->port) + b->kind;
+    }
+  return key;
+}
+
+static gboolean
+step_has_error (SluiceCanvas *self,
+                const char   *step_id)
+{
+  if (self->error_steps == NULL)
+    {
+      GPtrArray *problems = sluice_document_get_problems (self->document);
+
+      self->error_steps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < problems->len; i++)
+        {
+          const SluiceProblem *p = g_ptr_array_index (problems, i);
+          g_auto(GStrv) parts = NULL;
+
+          if (p->severity != SLUICE_SEVERITY_ERROR || !g_str_has_prefix (p->pointer, "/jobs/"))
+            continue;
+          parts = g_strsplit (p->pointer + strlen ("/jobs/"), "/", 2);
+          g_hash_table_add (self->error_steps, g_strdup (parts[0]));
+        }
+    }
+  return g_hash_table_contains (self->error_steps, step_id);
+}
+
+static GskRenderNode *
+cached_node (SluiceCanvas *self,
+             SluiceStep   *step,
+             SluiceRect   *rect)
+{
+  const char *id = sluice_step_get_id (step);
+  gboolean selected = sluice_document_is_selected (self->document, id);
+  gboolean has_error = step_has_error (self, id);
+  guint key = node_key (self, step, selected, has_error);
+  CachedNode *cached = g_hash_table_lookup (self->node_cache, id);
+
+  if (cached == NULL)
+    {
+      cached = g_new0 (CachedNode, 1);
+      g_hash_table_insert (self->node_cache, g_strdup (id), cached);
+    }
+  if (cached->node == NULL || cached->key != key)
+    {
+      g_clear_pointer (&cached->node, gsk_render_node_unref);
+      cached->node = render_node (self, step, rect, selected, has_error);
+      cached->key = key;
+    }
+  return cached->node;
+}
+
+/* drawing links --------------------------------------------------------------------------- */
+
+static void
+bezier (cairo_t *cr,
+        double   x1,
+        double   y1,
+        double   x2,
+        double   y2)
+{
+  // The same curve hit testing uses in sluice-document.c.
+  double d = MAX (40.0, fabs (x2 - x1) / 2);
+
+  cairo_move_to (cr, x1, y1);
+  cairo_curve_to (cr, x1 + d, y1, x2 - d, y2, x2, y2);
+}
+
+static void
+draw_links (SluiceCanvas          *self,
+            cairo_t               *cr)
+{
+  SluicePipeline *pipeline = sluice_document_get_pipeline (self->document);
+  GPtrArray *steps = sluice_pipeline_get_steps (pipeline);
+
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      SluiceStep *step = g_ptr_array_index (steps, i);
+      GPtrArray *inputs = sluice_step_get_inputs (step);
+
+      for (guint j = 0; j < inputs->len; j++)
+        {
+          const SluiceBinding *b = g_ptr_array_index (inputs, j);
+          SluiceStep *from;
+          SluiceComponent *component;
+          const SluicePortSpec *spec;
+          gboolean selected;
+          double x1, y1, x2, y2;
+          GdkRGBA color;
+
+          if (b->kind != SLUICE_BINDING_STEP_OUTPUT ||
+              !(from = sluice_pipeline_find_step (pipeline, b->step)) ||
+              !sluice_document_get_port_point (self->document, b->step, TRUE, b->name, &x1, &y1) ||
+              !sluice_document_get_port_point (self->document, sluice_step_get_id (step), FALSE, b->port, &x2, &y2))
+            continue;
+
+          component = sluice_document_get_component (self->document, from);
+          spec = component ? sluice_component_find_output (component, b->name) : NULL;
+          port_color (spec ? spec->type : NULL, &color);
+          selected = g_strcmp0 (self->link_selected_step, sluice_step_get_id (step)) == 0 &&
+                     g_strcmp0 (self->link_selected_port, b->port) == 0;
+
+          bezier (cr, x1, y1, x2, y2);
+          cairo_set_line_width (cr, selected ? 5 : 2.5);
+          cairo_set_source_rgba (cr, color.red, color.green, color.blue, selected ? 1 : 0.85);
+          cairo_stroke (cr);
+        }
+    }
+
+  if (self->drag_mode == DRAG_LINK)
+    {
+      double x1, y1;
+
+      if (sluice_document_get_port_point (self->document, self->link_step, TRUE, self->link_port, &x1, &y1))
+        {
+          double dashes[] = { 6, 4 };
+
+          bezier (cr, x1, y1, self->pointer_x, self->pointer_y);
+          cairo_set_dash (cr, dashes, 2, 0);
+          cairo_set_line_width (cr, 2.5);
+          cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 1);
+          cairo_stroke (cr);
+        }
+    }
+}
+
+// While a link is drawn, inputs it may connect to get a ring; the others
+// are dimmed. The same rule as validation decides.
+static void
+draw_link_targets (SluiceCanvas *self,
+                   GtkSnapshot  *snapshot)
+{
+  SluicePipeline *pipeline = sluice_document_get_pipeline (self->document);
+  SluiceStep *from = sluice_pipeline_find_step (pipeline, self->link_step);
+  SluiceComponent *from_component = from ? sluice_document_get_component (self->document, from) : NULL;
+  const SluicePortSpec *out = from_component ? sluice_component_find_output (from_component, self->link_port) : NULL;
+  GPtrArray *steps = sluice_pipeline_get_steps (pipeline);
+
+  if (out == NULL)
+    return;
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      SluiceStep *step = g_ptr_array_index (steps, i);
+      SluiceComponent *component = sluice_document_get_component (self->document, step);
+      GPtrArray *inputs;
+
+      if (component == NULL || step == from)
+        continue;
+      inputs = sluice_component_get_inputs (component);
+      for (guint j = 0; j < inputs->len; j++)
+        {
+          const SluicePortSpec *spec = g_ptr_array_index (inputs, j);
+          double x, y;
+
+          if (!sluice_document_get_port_point (self->document, sluice_step_get_id (step), FALSE, spec->name, &x, &y))
+            continue;
+          if (sluice_port_type_is_compatible (out->type, spec->type))
+            {
+              GskRoundedRect ring;
+              float widths[4] = { 3, 3, 3, 3 };
+              GdkRGBA colors[4];
+              double r = SLUICE_PORT_RADIUS + 4;
+
+              for (guint k = 0; k < 4; k++)
+                rgba (&colors[k], 0x2ec27e, 1);
+              gsk_rounded_rect_init_from_rect (&ring, &GRAPHENE_RECT_INIT (x - r, y - r, 2 * r, 2 * r), r);
+              gtk_snapshot_append_border (snapshot, &ring, widths, colors);
+            }
+          else
+            {
+              GdkRGBA veil;
+              GskRoundedRect shape;
+              double r = SLUICE_PORT_RADIUS + 1;
+
+              rgba (&veil, is_dark () ? 0x303030 : 0xffffff, 0.8f);
+              gsk_rounded_rect_init_from_rect (&shape, &GRAPHENE_RECT_INIT (x - r, y - r, 2 * r, 2 * r), r);
+              gtk_snapshot_push_rounded_clip (snapshot, &shape);
+              gtk_snapshot_append_color (snapshot, &veil, &shape.bounds);
+              gtk_snapshot_pop (snapshot);
+            }
+        }
+    }
+}
+
+static void
+draw_grid (SluiceCanvas          *self,
+           GtkSnapshot           *snapshot,
+           const graphene_rect_t *visible)
+{
+  GdkRGBA line;
+  double x0, y0;
+
+  // Zoomed far out, a grid is only noise (and thousands of lines).
+  if (self->zoom < 0.4)
+    return;
+
+  rgba (&line, is_dark () ? 0xffffff : 0x000000, 0.05f);
+  x0 = floor (visible->origin.x / GRID) * GRID;
+  y0 = floor (visible->origin.y / GRID) * GRID;
+  for (double x = x0; x < visible->origin.x + visible->size.width; x += GRID)
+    gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (x, visible->origin.y, 1 / self->zoom,
+                                                                      visible->size.height));
+  for (double y = y0; y < visible->origin.y + visible->size.height; y += GRID)
+    gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (visible->origin.x, y, visible->size.width,
+                                                                      1 / self->zoom));
+}
+
+static void
+sluice_canvas_snapshot (GtkWidget   *widget,
+                        GtkSnapshot *snapshot)
+{
+  SluiceCanvas *self = SLUICE_CANVAS (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  graphene_rect_t visible;
+  GdkRGBA background;
+  GPtrArray *steps;
+  cairo_t *cr;
+
+  rgba (&background, is_dark () ? 0x242424 : 0xfafafa, 1);
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (self->document == NULL)
+    return;
+
+  {
+    double x0, y0;
+
+    view_to_model (self, 0, 0, &x0, &y0);
+    visible.origin.x = x0;
+    visible.origin.y = y0;
+  }
+  visible.size.width = width / self->zoom;
+  visible.size.height = height / self->zoom;
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-adjustment_value (self->hadjustment),
+                                                          -adjustment_value (self->vadjustment)));
+  gtk_snapshot_scale (snapshot, self->zoom, self->zoom);
+
+  draw_grid (self, snapshot, &visible);
+  gtk_snapshot_restore (snapshot);
+
+  // Links are stroked by cairo in widget coordinates, with the view
+  // transform set on the cairo context, so that the curves stay sharp at
+  // any zoom.
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cairo_translate (cr, -adjustment_value (self->hadjustment), -adjustment_value (self->vadjustment));
+  cairo_scale (cr, self->zoom, self->zoom);
+  draw_links (self, cr);
+  cairo_destroy (cr);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-adjustment_value (self->hadjustment),
+                                                          -adjustment_value (self->vadjustment)));
+  gtk_snapshot_scale (snapshot, self->zoom, self->zoom);
+
+  steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+  for (guint i = 0; i < steps->len; i++)
+    {
+      SluiceStep *step = g_ptr_array_index (steps, i);
+      SluiceRect r;
+
+      if (!sluice_document_get_node_rect (self->document, sluice_step_get_id (step), &r) ||
+          r.x > visible.origin.x + visible.size.width || r.x + r.width < visible.origin.x ||
+          r.y > visible.origin.y + visible.size.height || r.y + r.height < visible.origin.y)
+        continue;
+
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (r.x, r.y));
+      gtk_snapshot_append_node (snapshot, cached_node (self, step, &r));
+      gtk_snapshot_restore (snapshot);
+    }
+
+  if (self->drag_mode == DRAG_LINK)
+    draw_link_targets (self, snapshot);
+
+  if (self->drag_mode == DRAG_RUBBER)
+    {
+      double x0, y0;
+      GdkRGBA fill;
+
+      view_to_model (self, self->drag_x, self->drag_y, &x0, &y0);
+      rgba (&fill, 0x3584e4, 0.15f);
+      gtk_snapshot_append_color (snapshot, &fill,
+                                 &GRAPHENE_RECT_INIT (MIN (x0, self->pointer_x), MIN (y0, self->pointer_y),
+                                                      fabs (self->pointer_x - x0), fabs (self->pointer_y - y0)));
+    }
+
+  gtk_snapshot_restore (snapshot);
+}
+
+/* document ------------------------------------------------------------------------------- */
+
+static void
+on_document_changed (SluiceCanvas *self)
+{
+  g_clear_pointer (&self->error_steps, g_hash_table_unref);
+  // Steps may have been replaced (undo reloads the pipeline), so cached
+  // pictures of steps that no longer exist must go.
+  g_hash_table_remove_all (self->node_cache);
+  update_adjustments (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_selection_changed (SluiceCanvas *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+SluiceDocument *
+sluice_canvas_get_document (SluiceCanvas *self)
+{
+  g_return_val_if_fail (SLUICE_IS_CANVAS (self), NULL);
+  return self->document;
+}
+
+void
+sluice_canvas_set_document (SluiceCanvas   *self,
+                            SluiceDocument *document)
+{
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+
+  if (self->document == document)
+    return;
+
+  if (self->document != NULL)
+    {
+      g_clear_signal_handler (&self->changed_handler, self->document);
+      g_clear_signal_handler (&self->selection_handler, self->document);
+    }
+  g_set_object (&self->document, document);
+  if (document != NULL)
+    {
+      self->changed_handler = g_signal_connect_swapped (document, "changed", G_CALLBACK (on_document_changed), self);
+      self->selection_handler = g_signal_connect_swapped (document, "selection-changed",
+                                                          G_CALLBACK (on_selection_changed), self);
+    }
+  on_document_changed (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
+}
+
+/* zoom ------------------------------------------------------------------------------------ */
+
+double
+sluice_canvas_get_zoom (SluiceCanvas *self)
+{
+  g_return_val_if_fail (SLUICE_IS_CANVAS (self), 1.0);
+  return self->zoom;
+}
+
+// Zooms keeping the model point under (vx, vy) where it is on screen.
+static void
+zoom_at (SluiceCanvas *self,
+         double        zoom,
+         double        vx,
+         double        vy)
+{
+  double mx, my;
+
+  zoom = CLAMP (zoom, MIN_ZOOM, MAX_ZOOM);
+  if (zoom == self->zoom)
+    return;
+
+  view_to_model (self, vx, vy, &mx, &my);
+  self->zoom = zoom;
+  g_hash_table_remove_all (self->node_cache);
+  update_adjustments (self);
+  if (self->hadjustment != NULL)
+    gtk_adjustment_set_value (self->hadjustment, mx * zoom - vx);
+  if (self->vadjustment != NULL)
+    gtk_adjustment_set_value (self->vadjustment, my * zoom - vy);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+void
+sluice_canvas_set_zoom (SluiceCanvas *self,
+                        double        zoom)
+{
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+  zoom_at (self, zoom, gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+           gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
+}
+
+void
+sluice_canvas_get_view_center (SluiceCanvas *self,
+                               double       *x,
+                               double       *y)
+{
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+  view_to_model (self, gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+                 gtk_widget_get_height (GTK_WIDGET (self)) / 2.0, x, y);
+}
+
+static void
+center_on (SluiceCanvas *self,
+           double        mx,
+           double        my)
+{
+  update_adjustments (self);
+  if (self->hadjustment != NULL)
+    gtk_adjustment_set_value (self->hadjustment, mx * self->zoom - gtk_widget_get_width (GTK_WIDGET (self)) / 2.0);
+  if (self->vadjustment != NULL)
+    gtk_adjustment_set_value (self->vadjustment, my * self->zoom - gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
+}
+
+void
+sluice_canvas_zoom_to_fit (SluiceCanvas *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  SluiceRect b;
+
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+
+  if (self->document == NULL)
+    return;
+  if (width <= 1 || height <= 1)
+    {
+      self->fit_pending = TRUE;
+      return;
+    }
+  self->fit_pending = FALSE;
+  sluice_document_get_bounds (self->document, &b);
+  // Below half size node titles are unreadable; a bigger pipeline is shown
+  // from its centre instead, to be panned.
+  self->zoom = CLAMP (MIN ((width - 80) / MAX (b.width, 1), (height - 80) / MAX (b.height, 1)), 0.5, 1.0);
+  g_hash_table_remove_all (self->node_cache);
+  center_on (self, b.x + b.width / 2, b.y + b.height / 2);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+void
+sluice_canvas_reveal_step (SluiceCanvas *self,
+                           const char   *step_id)
+{
+  const char *ids[] = { step_id, NULL };
+  SluiceRect r;
+
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+
+  if (self->document == NULL || !sluice_document_get_node_rect (self->document, step_id, &r))
+    return;
+  sluice_document_set_selection (self->document, ids);
+  center_on (self, r.x + r.width / 2, r.y + r.height / 2);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* interaction -------------------------------------------------------------------------- */
+
+static void
+message (SluiceCanvas *self,
+         const char   *text)
+{
+  g_signal_emit (self, signals[MESSAGE], 0, text);
+}
+
+static void
+clear_link_selection (SluiceCanvas *self)
+{
+  g_clear_pointer (&self->link_selected_step, g_free);
+  g_clear_pointer (&self->link_selected_port, g_free);
+}
+
+static void
+select_only (SluiceCanvas *self,
+             const char   *step_id)
+{
+  const char *ids[] = { step_id, NULL };
+
+  sluice_document_set_selection (self->document, ids);
+}
+
+static void
+toggle_selected (SluiceCanvas *self,
+                 const char   *step_id)
+{
+  const char * const *current = sluice_document_get_selection (self->document);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) ids = NULL;
+  gboolean found = FALSE;
+
+  for (guint i = 0; current[i] != NULL; i++)
+    {
+      if (g_str_equal (current[i], step_id))
+        found = TRUE;
+      else
+        g_strv_builder_add (builder, current[i]);
+    }
+  if (!found)
+    g_strv_builder_add (builder, step_id);
+  ids = g_strv_builder_end (builder);
+  sluice_document_set_selection (self->document, (const char * const *) ids);
+}
+
+static void
+begin_link (SluiceCanvas *self,
+            const char   *step_id,
+            const char   *port)
+{
+  self->drag_mode = DRAG_LINK;
+  g_free (self->link_step);
+  g_free (self->link_port);
+  self->link_step = g_strdup (step_id);
+  self->link_port = g_strdup (port);
+}
+
+// Dragging the end of a link off an input takes it away from there, to be
+// dropped on another input (re-route) or on nothing (delete).
+static gboolean
+begin_reroute (SluiceCanvas *self,
+               const char   *step_id,
+               const char   *port)
+{
+  SluiceStep *step = sluice_pipeline_find_step (sluice_document_get_pipeline (self->document), step_id);
+  const SluiceBinding *binding = step ? sluice_step_get_input (step, port) : NULL;
+  g_autofree char *from_step = NULL;
+  g_autofree char *from_port = NULL;
+
+  if (binding == NULL || binding->kind != SLUICE_BINDING_STEP_OUTPUT)
+    return FALSE;
+
+  from_step = g_strdup (binding->step);
+  from_port = g_strdup (binding->name);
+  sluice_document_begin_group (self->document);
+  self->link_in_group = TRUE;
+  sluice_document_disconnect (self->document, step_id, port);
+  begin_link (self, from_step, from_port);
+  return TRUE;
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture,
+               double          x,
+               double          y,
+               SluiceCanvas   *self)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  SluiceHit hit;
+
+  if (self->document == NULL)
+    return;
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  self->drag_x = x;
+  self->drag_y = y;
+  self->drag_done_x = self->drag_done_y = 0;
+  view_to_model (self, x, y, &self->pointer_x, &self->pointer_y);
+
+  if (self->space_held)
+    {
+      self->drag_mode = DRAG_PAN;
+      self->pan_h = adjustment_value (self->hadjustment);
+      self->pan_v = adjustment_value (self->vadjustment);
+      return;
+    }
+
+  hit = sluice_document_hit_test (self->document, self->pointer_x, self->pointer_y);
+  clear_link_selection (self);
+
+  switch (hit.kind)
+    {
+    case SLUICE_HIT_OUTPUT_PORT:
+      begin_link (self, hit.step_id, hit.port);
+      break;
+    case SLUICE_HIT_INPUT_PORT:
+      if (!begin_reroute (self, hit.step_id, hit.port))
+        self->drag_mode = DRAG_NONE;
+      break;
+    case SLUICE_HIT_NODE:
+      if (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK))
+        toggle_selected (self, hit.step_id);
+      else if (!sluice_document_is_selected (self->document, hit.step_id))
+        select_only (self, hit.step_id);
+      self->drag_mode = DRAG_MOVE;
+      sluice_document_begin_group (self->document);
+      break;
+    case SLUICE_HIT_LINK:
+      self->link_selected_step = g_strdup (hit.step_id);
+      self->link_selected_port = g_strdup (hit.port);
+      sluice_document_set_selection (self->document, NULL);
+      self->drag_mode = DRAG_NONE;
+      break;
+    case SLUICE_HIT_NONE:
+    default:
+      if (!(state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK)))
+        sluice_document_set_selection (self->document, NULL);
+      self->drag_mode = DRAG_RUBBER;
+      break;
+    }
+
+  sluice_hit_clear (&hit);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture,
+                double          dx,
+                double          dy,
+                SluiceCanvas   *self)
+{
+  if (self->document == NULL)
+    return;
+
+  view_to_model (self, self->drag_x + dx, self->drag_y + dy, &self->pointer_x, &self->pointer_y);
+
+  switch (self->drag_mode)
+    {
+    case DRAG_MOVE:
+      {
+        double want_x = dx / self->zoom, want_y = dy / self->zoom;
+
+        sluice_document_move_steps (self->document, sluice_document_get_selection (self->document),
+                                    want_x - self->drag_done_x, want_y - self->drag_done_y);
+        self->drag_done_x = want_x;
+        self->drag_done_y = want_y;
+      }
+      break;
+    case DRAG_PAN:
+      gtk_adjustment_set_value (self->hadjustment, self->pan_h - dx);
+      gtk_adjustment_set_value (self->vadjustment, self->pan_v - dy);
+      break;
+    case DRAG_LINK:
+    case DRAG_RUBBER:
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      break;
+    case DRAG_NONE:
+    default:
+      break;
+    }
+}
+
+static void
+finish_link (SluiceCanvas *self)
+{
+  g_autoptr(GError) error = NULL;
+  SluiceHit hit = sluice_document_hit_test (self->document, self->pointer_x, self->pointer_y);
+
+  if (hit.kind == SLUICE_HIT_INPUT_PORT &&
+      !sluice_document_connect (self->document, self->link_step, self->link_port, hit.step_id, hit.port, &error))
+    message (self, error->message);
+  sluice_hit_clear (&hit);
+}
+
+static void
+finish_rubber_band (SluiceCanvas *self)
+{
+  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char * const *current = sluice_document_get_selection (self->document);
+  g_auto(GStrv) ids = NULL;
+  double x0, y0, x1, y1;
+
+  view_to_model (self, self->drag_x, self->drag_y, &x0, &y0);
+  x1 = MAX (x0, self->pointer_x), y1 = MAX (y0, self->pointer_y);
+  x0 = MIN (x0, self->pointer_x), y0 = MIN (y0, self->pointer_y);
+
+  g_strv_builder_addv (builder, (const char **) current);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      const char *id = sluice_step_get_id (g_ptr_array_index (steps, i));
+      SluiceRect r;
+
+      if (sluice_document_get_node_rect (self->document, id, &r) && !g_strv_contains (current, id) &&
+          r.x < x1 && r.x + r.width > x0 && r.y < y1 && r.y + r.height > y0)
+        g_strv_builder_add (builder, id);
+    }
+  ids = g_strv_builder_end (builder);
+  sluice_document_set_selection (self->document, (const char * const *) ids);
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture,
+             double          dx,
+             double          dy,
+             SluiceCanvas   *self)
+{
+  DragMode mode = self->drag_mode;
+
+  if (self->document == NULL)
+    return;
+
+  on_drag_update (gesture, dx, dy, self);
+  self->drag_mode = DRAG_NONE;
+
+  switch (mode)
+    {
+    case DRAG_MOVE:
+      sluice_document_end_group (self->document);
+      break;
+    case DRAG_LINK:
+      finish_link (self);
+      if (self->link_in_group)
+        {
+          self->link_in_group = FALSE;
+          sluice_document_end_group (self->document);
+        }
+      break;
+    case DRAG_RUBBER:
+      finish_rubber_band (self);
+      break;
+    case DRAG_PAN:
+    case DRAG_NONE:
+    default:
+      break;
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_middle_drag_begin (GtkGestureDrag *gesture,
+                      double          x,
+                      double          y,
+                      SluiceCanvas   *self)
+{
+  self->pan_h = adjustment_value (self->hadjustment);
+  self->pan_v = adjustment_value (self->vadjustment);
+}
+
+static void
+on_middle_drag_update (GtkGestureDrag *gesture,
+                       double          dx,
+                       double          dy,
+                       SluiceCanvas   *self)
+{
+  if (self->hadjustment == NULL || self->vadjustment == NULL)
+    return;
+  gtk_adjustment_set_value (self->hadjustment, self->pan_h - dx);
+  gtk_adjustment_set_value (self->vadjustment, self->pan_v - dy);
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller,
+           double                    dx,
+           double                    dy,
+           SluiceCanvas             *self)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+
+  if (state & GDK_CONTROL_MASK)
+    {
+      GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (controller));
+      double x = gtk_widget_get_width (GTK_WIDGET (self)) / 2.0, y = gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
+      double wx, wy;
+
+      // Zoom around the pointer, so what is under it stays under it.
+      if (event != NULL && gdk_event_get_position (event, &wx, &wy))
+        {
+          graphene_point_t p;
+
+          if (gtk_widget_compute_point (GTK_WIDGET (gtk_widget_get_native (GTK_WIDGET (self))), GTK_WIDGET (self),
+                                        &GRAPHENE_POINT_INIT (wx, wy), &p))
+            x = p.x, y = p.y;
+        }
+      zoom_at (self, self->zoom * pow (1.1, -dy), x, y);
+      return TRUE;
+    }
+
+  if (self->hadjustment == NULL || self->vadjustment == NULL)
+    return FALSE;
+  if (state & GDK_SHIFT_MASK)
+    dx = dx != 0 ? dx : dy, dy = 0;
+  gtk_adjustment_set_value (self->hadjustment, adjustment_value (self->hadjustment) + dx * 40);
+  gtk_adjustment_set_value (self->vadjustment, adjustment_value (self->vadjustment) + dy * 40);
+  return TRUE;
+}
+
+static void
+on_zoom_gesture (GtkGestureZoom *gesture,
+                 double          scale,
+                 SluiceCanvas   *self)
+{
+  double x, y;
+
+  // The gesture reports the scale since it began; apply only the change.
+  gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y);
+  zoom_at (self, self->zoom * scale / MAX (0.01, self->pinch_scale), x, y);
+  self->pinch_scale = scale;
+}
+
+static void
+on_zoom_begin (GtkGesture       *gesture,
+               GdkEventSequence *sequence,
+               SluiceCanvas     *self)
+{
+  self->pinch_scale = 1.0;
+}
+
+void
+sluice_canvas_delete_selection (SluiceCanvas *self)
+{
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+
+  if (self->document == NULL)
+    return;
+  if (self->link_selected_step != NULL)
+    {
+      sluice_document_disconnect (self->document, self->link_selected_step, self->link_selected_port);
+      clear_link_selection (self);
+      return;
+    }
+  sluice_document_remove_steps (self->document, sluice_document_get_selection (self->document));
+}
+
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                SluiceCanvas          *self)
+{
+  double step = state & GDK_SHIFT_MASK ? 1 : ARROW_STEP;
+  double dx = 0, dy = 0;
+
+  if (self->document == NULL)
+    return FALSE;
+
+  switch (keyval)
+    {
+    case GDK_KEY_space:
+      self->space_held = TRUE;
+      return TRUE;
+    case GDK_KEY_Delete:
+    case GDK_KEY_BackSpace:
+      sluice_canvas_delete_selection (self);
+      return TRUE;
+    case GDK_KEY_Left:
+      dx = -step;
+      break;
+    case GDK_KEY_Right:
+      dx = step;
+      break;
+    case GDK_KEY_Up:
+      dy = -step;
+      break;
+    case GDK_KEY_Down:
+      dy = step;
+      break;
+    default:
+      return FALSE;
+    }
+
+  if (sluice_document_get_selection (self->document)[0] == NULL)
+    return FALSE;
+  sluice_document_move_steps (self->document, sluice_document_get_selection (self->document), dx, dy);
+  return TRUE;
+}
+
+static void
+on_key_released (GtkEventControllerKey *controller,
+                 guint                  keyval,
+                 guint                  keycode,
+                 GdkModifierType        state,
+                 SluiceCanvas          *self)
+{
+  if (keyval == GDK_KEY_space)
+    self->space_held = FALSE;
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         SluiceCanvas  *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  double mx, my;
+
+  if (self->document == NULL || !G_VALUE_HOLDS_STRING (value))
+    return FALSE;
+
+  view_to_model (self, x, y, &mx, &my);
+  id = sluice_document_add_step (self->document, g_value_get_string (value),
+                                 mx - SLUICE_NODE_WIDTH / 2, my - SLUICE_NODE_HEADER / 2, &error);
+  if (id == NULL)
+    {
+      message (self, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+on_query_tooltip (GtkWidget    *widget,
+                  int           x,
+                  int           y,
+                  gboolean      keyboard,
+                  GtkTooltip   *tooltip,
+                  SluiceCanvas *self)
+{
+  SluiceStep *step;
+  SluiceComponent *component;
+  const SluicePortSpec *spec;
+  g_autofree char *text = NULL;
+  SluiceHit hit;
+  double mx, my;
+
+  if (self->document == NULL || keyboard)
+    return FALSE;
+
+  view_to_model (self, x, y, &mx, &my);
+  hit = sluice_document_hit_test (self->document, mx, my);
+  if (hit.kind != SLUICE_HIT_INPUT_PORT && hit.kind != SLUICE_HIT_OUTPUT_PORT)
+    {
+      sluice_hit_clear (&hit);
+      return FALSE;
+    }
+
+  step = sluice_pipeline_find_step (sluice_document_get_pipeline (self->document), hit.step_id);
+  component = sluice_document_get_component (self->document, step);
+  spec = hit.kind == SLUICE_HIT_INPUT_PORT ? sluice_component_find_input (component, hit.port)
+                                           : sluice_component_find_output (component, hit.port);
+  text = g_markup_printf_escaped ("<b>%s</b> · %s%s%s", spec->name, spec->type,
+                                  spec->description ? "\n" : "", spec->description ? spec->description : "");
+  gtk_tooltip_set_markup (tooltip, text);
+  sluice_hit_clear (&hit);
+  return TRUE;
+}
+
+/* GObject ------------------------------------------------------------------------------- */
+
+static void
+on_adjustment_changed (SluiceCanvas *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+set_adjustment (SluiceCanvas   *self,
+                GtkAdjustment **slot,
+                GtkAdjustment  *adjustment)
+{
+  if (*slot == adjustment)
+    return;
+  if (*slot != NULL)
+    g_signal_handlers_disconnect_by_data (*slot, self);
+  g_set_object (slot, adjustment);
+  if (adjustment != NULL)
+    g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (on_adjustment_changed), self);
+  update_adjustments (self);
+}
+
+static void
+sluice_canvas_size_allocate (GtkWidget *widget,
+                             int        width,
+                             int        height,
+                             int        baseline)
+{
+  SluiceCanvas *self = SLUICE_CANVAS (widget);
+
+  update_adjustments (self);
+  if (self->fit_pending && width > 1 && height > 1)
+    sluice_canvas_zoom_to_fit (self);
+}
+
+static void
+sluice_canvas_dispose (GObject *object)
+{
+  SluiceCanvas *self = (SluiceCanvas *)object;
+
+  sluice_canvas_set_document (self, NULL);
+  set_adjustment (self, &self->hadjustment, NULL);
+  set_adjustment (self, &self->vadjustment, NULL);
+
+  G_OBJECT_CLASS (sluice_canvas_parent_class)->dispose (object);
+}
+
+static void
+sluice_canvas_finalize (GObject *object)
+{
+  SluiceCanvas *self = (SluiceCanvas *)object;
+
+  g_clear_pointer (&self->node_cache, g_hash_table_unref);
+  g_clear_pointer (&self->error_steps, g_hash_table_unref);
+  g_free (self->link_step);
+  g_free (self->link_port);
+  clear_link_selection (self);
+
+  G_OBJECT_CLASS (sluice_canvas_parent_class)->finalize (object);
+}
+
+static void
+sluice_canvas_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  SluiceCanvas *self = SLUICE_CANVAS (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      g_value_set_object (value, self->document);
+      break;
+    case PROP_ZOOM:
+      g_value_set_double (value, self->zoom);
+      break;
+    case PROP_HADJUSTMENT:
+      g_value_set_object (value, self->hadjustment);
+      break;
+    case PROP_VADJUSTMENT:
+      g_value_set_object (value, self->vadjustment);
+      break;
+    case PROP_HSCROLL_POLICY:
+      g_value_set_enum (value, self->hscroll_policy);
+      break;
+    case PROP_VSCROLL_POLICY:
+      g_value_set_enum (value, self->vscroll_policy);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sluice_canvas_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  SluiceCanvas *self = SLUICE_CANVAS (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      sluice_canvas_set_document (self, g_value_get_object (value));
+      break;
+    case PROP_ZOOM:
+      sluice_canvas_set_zoom (self, g_value_get_double (value));
+      break;
+    case PROP_HADJUSTMENT:
+      set_adjustment (self, &self->hadjustment, g_value_get_object (value));
+      break;
+    case PROP_VADJUSTMENT:
+      set_adjustment (self, &self->vadjustment, g_value_get_object (value));
+      break;
+    case PROP_HSCROLL_POLICY:
+      self->hscroll_policy = g_value_get_enum (value);
+      break;
+    case PROP_VSCROLL_POLICY:
+      self->vscroll_policy = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sluice_canvas_class_init (SluiceCanvasClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sluice_canvas_dispose;
+  object_class->finalize = sluice_canvas_finalize;
+  object_class->get_property = sluice_canvas_get_property;
+  object_class->set_property = sluice_canvas_set_property;
+
+  widget_class->snapshot = sluice_canvas_snapshot;
+  widget_class->size_allocate = sluice_canvas_size_allocate;
+
+  properties[PROP_DOCUMENT] =
+    g_param_spec_object ("document", NULL, NULL, SLUICE_TYPE_DOCUMENT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ZOOM] =
+    g_param_spec_double ("zoom", NULL, NULL, MIN_ZOOM, MAX_ZOOM, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");
+  g_object_class_override_property (object_class, PROP_VADJUSTMENT, "vadjustment");
+  g_object_class_override_property (object_class, PROP_HSCROLL_POLICY, "hscroll-policy");
+  g_object_class_override_property (object_class, PROP_VSCROLL_POLICY, "vscroll-policy");
+
+  /**
+   * SluiceCanvas::message:
+   * @text: what to tell the user
+   *
+   * Something the user tried was refused (an incompatible link, say); the
+   * window shows it as a toast.
+   */
+  signals[MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_css_name (widget_class, "sluicecanvas");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+sluice_canvas_init (SluiceCanvas *self)
+{
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  GtkGesture *middle = gtk_gesture_drag_new ();
+  GtkGesture *zoom = gtk_gesture_zoom_new ();
+  GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  GtkEventController *keys = gtk_event_controller_key_new ();
+  GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY);
+
+  self->zoom = 1.0;
+  self->node_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_node_free);
+
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Pipeline canvas"), -1);
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (middle), GDK_BUTTON_MIDDLE);
+  g_signal_connect (middle, "drag-begin", G_CALLBACK (on_middle_drag_begin), self);
+  g_signal_connect (middle, "drag-update", G_CALLBACK (on_middle_drag_update), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (middle));
+
+  g_signal_connect (zoom, "begin", G_CALLBACK (on_zoom_begin), self);
+  g_signal_connect (zoom, "scale-changed", G_CALLBACK (on_zoom_gesture), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (zoom));
+
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  g_signal_connect (keys, "key-released", G_CALLBACK (on_key_released), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
+}
+
+GtkWidget *
+sluice_canvas_new (void)
+{
+  return g_object_new (SLUICE_TYPE_CANVAS, NULL);
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "sluice-document.h"
+
+G_BEGIN_DECLS
+
+#define SLUICE_TYPE_CANVAS (sluice_canvas_get_type ())
+
+G_DECLARE_FINAL_TYPE (SluiceCanvas, sluice_canvas, SLUICE, CANVAS, GtkWidget)
+
+GtkWidget      *sluice_canvas_new            (void);
+SluiceDocument *sluice_canvas_get_document   (SluiceCanvas   *self);
+void            sluice_canvas_set_document   (SluiceCanvas   *self,
+                                              SluiceDocument *document);
+double          sluice_canvas_get_zoom       (SluiceCanvas   *self);
+void            sluice_canvas_set_zoom       (SluiceCanvas   *self,
+                                              double          zoom);
+void            sluice_canvas_zoom_to_fit    (SluiceCanvas   *self);
+void            sluice_canvas_reveal_step    (SluiceCanvas   *self,
+                                              const char     *step_id);
+// The centre of the visible area, in pipeline coordinates.
+void            sluice_canvas_get_view_center (SluiceCanvas  *self,
+                                               double        *x,
+                                               double        *y);
+void            sluice_canvas_delete_selection (SluiceCanvas *self);
+
+G_END_DECLS
