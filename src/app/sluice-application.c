@@ -146,8 +146,31 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
+dump_state_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  g_autoptr(GError) error = NULL;
+
+  if (SLUICE_IS_WINDOW (window) &&
+      !sluice_window_dump_state (SLUICE_WINDOW (window), g_variant_get_string (parameter, NULL), &error))
+    g_warning ("dump-state: %s", error->message);
+}
+
+static void
 sluice_application_init (SluiceApplication *self)
 {
+  // GUI tests ask the app where things are through this action, on D-Bus;
+  // it exists only when they turn it on.
+  if (g_getenv ("SLUICE_TEST_HOOKS") != NULL)
+    {
+      g_autoptr(GSimpleAction) dump = g_simple_action_new ("dump-state", G_VARIANT_TYPE_STRING);
+
+      g_signal_connect (dump, "activate", G_CALLBACK (dump_state_action), self);
+      g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (dump));
+    }
+
   g_action_map_add_action_entries (G_ACTION_MAP (self),
                                    app_actions,
                                    G_N_ELEMENTS (app_actions),

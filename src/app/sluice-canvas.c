@@ -1523,6 +1523,34 @@ sluice_canvas_init (SluiceCanvas *self)
   g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
 }
 
+// Where a pipeline point is on its window's surface: for tests that drive the canvas
+// with a pointer, and for placing popovers.
+gboolean
+sluice_canvas_model_to_window (SluiceCanvas *self,
+                               double        mx,
+                               double        my,
+                               double       *wx,
+                               double       *wy)
+{
+  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (self)));
+  graphene_point_t p;
+  double sx = 0, sy = 0;
+
+  g_return_val_if_fail (SLUICE_IS_CANVAS (self), FALSE);
+
+  if (root == NULL ||
+      !gtk_widget_compute_point (GTK_WIDGET (self), root,
+                                 &GRAPHENE_POINT_INIT (mx * self->zoom - adjustment_value (self->hadjustment),
+                                                       my * self->zoom - adjustment_value (self->vadjustment)),
+                                 &p))
+    return FALSE;
+  // Relative to the window's surface, which may include a shadow margin.
+  gtk_native_get_surface_transform (GTK_NATIVE (root), &sx, &sy);
+  *wx = p.x + sx;
+  *wy = p.y + sy;
+  return TRUE;
+}
+
 GtkWidget *
 sluice_canvas_new (void)
 {

@@ -27,5 +27,10 @@ void            sluice_canvas_get_view_center (SluiceCanvas  *self,
                                                double        *x,
                                                double        *y);
 void            sluice_canvas_delete_selection (SluiceCanvas *self);
+gboolean        sluice_canvas_model_to_window  (SluiceCanvas *self,
+                                                double        mx,
+                                                double        my,
+                                                double       *wx,
+                                                double       *wy);
 
 G_END_DECLS

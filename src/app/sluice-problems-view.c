@@ -341,9 +341,7 @@ sluice_problems_view_set_document (SluiceProblemsView *self,
                                                      G_CONNECT_SWAPPED);
 
   /* Show the new document's problems at once rather than stale ones. */
-  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
-    g_clear_object (&self->document);
-  else
+  if (!gtk_widget_in_destruction (GTK_WIDGET (self)))
     refresh (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
 }

@@ -9,6 +9,7 @@
 
 #include "sluice-canvas.h"
 #include "sluice-window.h"
+#include "sluice.h"
 
 struct _SluiceWindow
 {
@@ -630,4 +631,96 @@ sluice_window_get_document (SluiceWindow *self)
 {
   g_return_val_if_fail (SLUICE_IS_WINDOW (self), NULL);
   return self->document;
+}
+
+static void
+dump_point (JsonBuilder  *builder,
+            SluiceWindow *self,
+            const char   *name,
+            double        mx,
+            double        my)
+{
+  double wx = 0, wy = 0;
+
+  sluice_canvas_model_to_window (self->canvas, mx, my, &wx, &wy);
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  json_builder_add_double_value (builder, wx);
+  json_builder_add_double_value (builder, wy);
+  json_builder_end_array (builder);
+}
+
+static void
+dump_ports (JsonBuilder  *builder,
+            SluiceWindow *self,
+            SluiceStep   *step,
+            gboolean      output)
+{
+  SluiceComponent *component = sluice_document_get_component (self->document, step);
+  GPtrArray *specs;
+
+  json_builder_set_member_name (builder, output ? "outputs" : "inputs");
+  json_builder_begin_object (builder);
+  specs = component == NULL ? NULL : output ? sluice_component_get_outputs (component)
+                                            : sluice_component_get_inputs (component);
+  for (guint i = 0; specs != NULL && i < specs->len; i++)
+    {
+      const SluicePortSpec *spec = g_ptr_array_index (specs, i);
+      double x, y;
+
+      if (sluice_document_get_port_point (self->document, sluice_step_get_id (step), output, spec->name, &x, &y))
+        dump_point (builder, self, spec->name, x, y);
+    }
+  json_builder_end_object (builder);
+}
+
+// What a person sees, as JSON, for GUI tests: the document's state and
+// where each node and port is in the window.
+gboolean
+sluice_window_dump_state (SluiceWindow  *self,
+                          const char    *path,
+                          GError       **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *pipeline_text = sluice_pipeline_to_data (sluice_document_get_pipeline (self->document));
+  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "file");
+  json_builder_add_string_value (builder, sluice_document_get_file (self->document));
+  json_builder_set_member_name (builder, "modified");
+  json_builder_add_boolean_value (builder, sluice_document_get_modified (self->document));
+  json_builder_set_member_name (builder, "zoom");
+  json_builder_add_double_value (builder, sluice_canvas_get_zoom (self->canvas));
+  json_builder_set_member_name (builder, "selection");
+  json_builder_begin_array (builder);
+  for (const char * const *s = sluice_document_get_selection (self->document); *s; s++)
+    json_builder_add_string_value (builder, *s);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "nodes");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      SluiceStep *step = g_ptr_array_index (steps, i);
+      SluiceRect r;
+
+      if (!sluice_document_get_node_rect (self->document, sluice_step_get_id (step), &r))
+        continue;
+      json_builder_set_member_name (builder, sluice_step_get_id (step));
+      json_builder_begin_object (builder);
+      dump_point (builder, self, "title", r.x + r.width / 2, r.y + 12);
+      dump_ports (builder, self, step, FALSE);
+      dump_ports (builder, self, step, TRUE);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "pipeline");
+  json_builder_add_string_value (builder, pipeline_text);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, TRUE);
+  return g_file_set_contents (path, text, -1, error);
 }

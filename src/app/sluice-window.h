@@ -21,5 +21,8 @@ SluiceWindow   *sluice_window_new          (SluiceApplication *application);
 gboolean        sluice_window_open_file    (SluiceWindow      *self,
                                             GFile             *file);
 SluiceDocument *sluice_window_get_document (SluiceWindow      *self);
+gboolean        sluice_window_dump_state   (SluiceWindow      *self,
+                                            const char        *path,
+                                            GError           **error);
 
 G_END_DECLS
