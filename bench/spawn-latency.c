@@ -18,8 +18,9 @@
 //                          pipes, the same environment, communicate_async on
 //                          a GMainLoop (GLib falls back to fork+exec when a
 //                          working folder is set);
-//   GSubprocess, no cwd    the same without a working folder (GLib may then
-//                          use posix_spawn itself), for comparison;
+//   GSubprocess, no cwd    the same without a working folder, for
+//                          comparison (GLib 2.74 forks here too: strace shows
+//                          a plain clone, not CLONE_VM|CLONE_VFORK);
 //   fork+exec              fork, chdir, execve in the child, pipes read to
 //                          the end and waitpid in the parent, no main loop.
 //

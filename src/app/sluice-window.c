@@ -119,10 +119,12 @@ update_title (SluiceWindow *self)
   g_autofree char *name = file ? g_path_get_basename (file) : g_strdup (_("New Pipeline"));
   g_autofree char *dir = file ? g_path_get_dirname (file) : NULL;
   g_autofree char *title = g_strdup_printf ("%s%s", modified ? "• " : "", name);
+  // The window manager's title also names the app, for task switchers.
+  g_autofree char *window_title = g_strdup_printf ("%s — Sluice", title);
 
   adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title, dir ? dir : "");
-  gtk_window_set_title (GTK_WINDOW (self), title);
+  gtk_window_set_title (GTK_WINDOW (self), window_title);
 }
 
 static void
