@@ -139,4 +139,14 @@ assert p["layout"]["nodes"]["c"] == {"x": 340, "y": 40}, p["layout"]
 print("ok: the saved file holds the link and the layout")
 PY
 
+# Export the canvas as PNG and SVG.
+for ext in png svg; do
+  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
+    --method org.gtk.Actions.Activate export-image "[<'$shots/export.$ext'>]" "{}" >/dev/null
+done
+sleep 0.5
+file "$shots/export.png" | grep -q "PNG image data" || { echo "FAIL: no PNG export"; exit 1; }
+grep -q "<svg" "$shots/export.svg" || { echo "FAIL: no SVG export"; exit 1; }
+echo "ok: the canvas exports as PNG and SVG"
+
 echo "screenshots in $shots"

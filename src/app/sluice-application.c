@@ -159,6 +159,19 @@ dump_state_action (GSimpleAction *action,
 }
 
 static void
+export_image_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  g_autoptr(GError) error = NULL;
+
+  if (SLUICE_IS_WINDOW (window) &&
+      !sluice_window_export_image (SLUICE_WINDOW (window), g_variant_get_string (parameter, NULL), &error))
+    g_warning ("export-image: %s", error->message);
+}
+
+static void
 sluice_application_init (SluiceApplication *self)
 {
   // GUI tests ask the app where things are through this action, on D-Bus;
@@ -167,8 +180,12 @@ sluice_application_init (SluiceApplication *self)
     {
       g_autoptr(GSimpleAction) dump = g_simple_action_new ("dump-state", G_VARIANT_TYPE_STRING);
 
+      g_autoptr(GSimpleAction) export = g_simple_action_new ("export-image", G_VARIANT_TYPE_STRING);
+
       g_signal_connect (dump, "activate", G_CALLBACK (dump_state_action), self);
       g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (dump));
+      g_signal_connect (export, "activate", G_CALLBACK (export_image_action), self);
+      g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (export));
     }
 
   g_action_map_add_action_entries (G_ACTION_MAP (self),

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <cairo-svg.h>
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -1548,6 +1549,77 @@ sluice_canvas_model_to_window (SluiceCanvas *self,
   gtk_native_get_surface_transform (GTK_NATIVE (root), &sx, &sy);
   *wx = p.x + sx;
   *wy = p.y + sy;
+  return TRUE;
+}
+
+static void
+draw_scene (SluiceCanvas *self,
+            cairo_t      *cr,
+            SluiceRect   *bounds,
+            double        margin)
+{
+  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+  GdkRGBA background;
+
+  rgba (&background, is_dark () ? 0x242424 : 0xfafafa, 1);
+  gdk_cairo_set_source_rgba (cr, &background);
+  cairo_paint (cr);
+  cairo_translate (cr, margin - bounds->x, margin - bounds->y);
+  draw_links (self, cr);
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      SluiceStep *step = g_ptr_array_index (steps, i);
+      SluiceRect r;
+
+      if (!sluice_document_get_node_rect (self->document, sluice_step_get_id (step), &r))
+        continue;
+      cairo_save (cr);
+      cairo_translate (cr, r.x, r.y);
+      gsk_render_node_draw (cached_node (self, step, &r), cr);
+      cairo_restore (cr);
+    }
+}
+
+// The whole pipeline at full size, as PNG or SVG (by the file name), for
+// reports and slides. Drawn by cairo from the same node pictures.
+gboolean
+sluice_canvas_export (SluiceCanvas  *self,
+                      const char    *path,
+                      GError       **error)
+{
+  const double margin = 40;
+  gboolean svg = g_str_has_suffix (path, ".svg");
+  cairo_surface_t *surface;
+  cairo_status_t status;
+  SluiceRect b;
+  cairo_t *cr;
+  double width, height;
+
+  g_return_val_if_fail (SLUICE_IS_CANVAS (self), FALSE);
+
+  if (self->document == NULL)
+    return TRUE;
+  sluice_document_get_bounds (self->document, &b);
+  width = b.width + 2 * margin;
+  height = b.height + 2 * margin;
+
+  surface = svg ? cairo_svg_surface_create (path, width, height)
+                : cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width), (int) ceil (height));
+  cr = cairo_create (surface);
+  draw_scene (self, cr, &b, margin);
+  cairo_destroy (cr);
+  if (!svg)
+    cairo_surface_write_to_png (surface, path);
+  cairo_surface_finish (surface);
+  status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s: %s", path, cairo_status_to_string (status));
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -27,6 +27,9 @@ void            sluice_canvas_get_view_center (SluiceCanvas  *self,
                                                double        *x,
                                                double        *y);
 void            sluice_canvas_delete_selection (SluiceCanvas *self);
+gboolean        sluice_canvas_export           (SluiceCanvas *self,
+                                                const char   *path,
+                                                GError      **error);
 gboolean        sluice_canvas_model_to_window  (SluiceCanvas *self,
                                                 double        mx,
                                                 double        my,

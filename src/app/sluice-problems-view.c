@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sluice-problem.h"
 #include "sluice-problems-view.h"
 
 struct _SluiceProblemsView

@@ -23,6 +23,7 @@ struct _SluiceWindow
   GtkFileChooserNative    *chooser;
   char                    *clipboard;
   gboolean                 close_confirmed;
+  gboolean                 exporting;      // the open save dialog is for an image
 
   // Template widgets
   AdwToastOverlay         *toast_overlay;
@@ -220,6 +221,14 @@ on_chooser_response (GtkNativeDialog *dialog,
 
   if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
     sluice_window_open_file (self, file);
+  else if (self->exporting)
+    {
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+
+      if (path == NULL || !sluice_canvas_export (self->canvas, path, &error))
+        toast (self, error ? error->message : _("Images can only be saved to local files"));
+    }
   else
     {
       g_autofree char *path = g_file_get_path (file);
@@ -247,9 +256,11 @@ run_chooser (SluiceWindow         *self,
 
   self->chooser = gtk_file_chooser_native_new (save ? _("Save Pipeline") : _("Open Pipeline"), GTK_WINDOW (self),
                                                action, save ? _("_Save") : _("_Open"), _("_Cancel"));
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), pipeline_filter ());
+  if (!self->exporting)
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), pipeline_filter ());
   if (save)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), "pipeline.sluice.json");
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser),
+                                       self->exporting ? "pipeline.svg" : "pipeline.sluice.json");
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
@@ -260,7 +271,22 @@ open_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
+  SLUICE_WINDOW (widget)->exporting = FALSE;
   run_chooser (SLUICE_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_OPEN);
+}
+
+// PNG or SVG, chosen by the file name the user types.
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+
+  if (self->chooser != NULL)
+    return;
+  self->exporting = TRUE;
+  run_chooser (self, GTK_FILE_CHOOSER_ACTION_SAVE);
 }
 
 static void
@@ -268,6 +294,7 @@ save_as_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
+  SLUICE_WINDOW (widget)->exporting = FALSE;
   run_chooser (SLUICE_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_SAVE);
 }
 
@@ -278,6 +305,7 @@ save_action (GtkWidget  *widget,
 {
   SluiceWindow *self = SLUICE_WINDOW (widget);
 
+  self->exporting = FALSE;
   if (sluice_document_get_file (self->document) == NULL)
     run_chooser (self, GTK_FILE_CHOOSER_ACTION_SAVE);
   else
@@ -467,6 +495,7 @@ on_close_response (AdwMessageDialog *dialog,
     {
       if (sluice_document_get_file (self->document) == NULL)
         {
+          self->exporting = FALSE;
           run_chooser (self, GTK_FILE_CHOOSER_ACTION_SAVE);
           return;
         }
@@ -561,6 +590,7 @@ sluice_window_class_init (SluiceWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "win.save-as", NULL, save_as_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action);
   gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
@@ -725,4 +755,13 @@ sluice_window_dump_state (SluiceWindow  *self,
   root = json_builder_get_root (builder);
   text = json_to_string (root, TRUE);
   return g_file_set_contents (path, text, -1, error);
+}
+
+gboolean
+sluice_window_export_image (SluiceWindow  *self,
+                            const char    *path,
+                            GError       **error)
+{
+  g_return_val_if_fail (SLUICE_IS_WINDOW (self), FALSE);
+  return sluice_canvas_export (self->canvas, path, error);
 }

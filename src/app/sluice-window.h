@@ -21,6 +21,9 @@ SluiceWindow   *sluice_window_new          (SluiceApplication *application);
 gboolean        sluice_window_open_file    (SluiceWindow      *self,
                                             GFile             *file);
 SluiceDocument *sluice_window_get_document (SluiceWindow      *self);
+gboolean        sluice_window_export_image (SluiceWindow      *self,
+                                            const char        *path,
+                                            GError           **error);
 gboolean        sluice_window_dump_state   (SluiceWindow      *self,
                                             const char        *path,
                                             GError           **error);

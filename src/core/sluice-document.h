@@ -9,6 +9,7 @@
 
 #include "sluice-component-registry.h"
 #include "sluice-pipeline.h"
+#include "sluice-problem.h"
 
 G_BEGIN_DECLS
 
