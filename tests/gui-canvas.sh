@@ -46,7 +46,7 @@ cat > "$pipeline" <<EOF
 }
 EOF
 
-export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1
+export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1 XDG_DATA_HOME=$work/xdg
 "$app" "$pipeline" &
 pid=$!
 
@@ -148,5 +148,19 @@ sleep 0.5
 file "$shots/export.png" | grep -q "PNG image data" || { echo "FAIL: no PNG export"; exit 1; }
 grep -q "<svg" "$shots/export.svg" || { echo "FAIL: no SVG export"; exit 1; }
 echo "ok: the canvas exports as PNG and SVG"
+
+# Crash with unsaved work: the next start offers it back.
+read -r cx cy <<< "$(title c)"
+drag "$cx" "$cy" $((cx + 80)) "$cy"
+check 's["modified"] is True' "a change that is not saved"
+sleep 6   # autosave runs every 5 s
+kill -9 $pid; wait $pid 2>/dev/null || true
+"$app" "$pipeline" &
+pid=$!
+sleep 3
+shot 07-recovery-offered
+xdotool key Return; sleep 0.5
+shot 08-recovered
+check 's["modified"] is True and p["layout"]["nodes"]["c"]["x"] > 340' "unsaved work comes back after a crash"
 
 echo "screenshots in $shots"

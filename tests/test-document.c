@@ -377,6 +377,29 @@ test_load_places_unplaced_nodes (Fixture       *f,
   g_assert_false (sluice_document_can_undo (f->doc));
 }
 
+static void
+test_recover (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *p = add (f, "produce", 10, 10);
+  g_autofree char *autosave = g_build_filename (f->dir, "autosave.sluice.json", NULL);
+  g_autofree char *original = g_build_filename (f->dir, "original.sluice.json", NULL);
+  g_autofree char *text = sluice_pipeline_to_data (sluice_document_get_pipeline (f->doc));
+  g_autoptr(SluiceDocument) other = sluice_document_new (f->registry);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (autosave, text, -1, NULL));
+  g_assert_true (sluice_document_recover (other, original, autosave, &error));
+  g_assert_no_error (error);
+  // Recovered work is not saved yet, and belongs to the original file.
+  g_assert_true (sluice_document_get_modified (other));
+  g_assert_cmpstr (sluice_document_get_file (other), ==, original);
+  g_assert_nonnull (sluice_pipeline_find_step (sluice_document_get_pipeline (other), p));
+
+  g_assert_false (sluice_document_recover (other, original, "/nonexistent/autosave.sluice.json", &error));
+  g_assert_nonnull (error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -393,6 +416,7 @@ main (int    argc,
   ADD ("/document/hit-testing", test_hit_testing);
   ADD ("/document/save-load-round-trip", test_save_load_round_trip);
   ADD ("/document/load-places-unplaced-nodes", test_load_places_unplaced_nodes);
+  ADD ("/document/recover", test_recover);
 #undef ADD
 
   return g_test_run ();

@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "sluice-canvas.h"
 #include "sluice-window.h"
@@ -24,6 +26,9 @@ struct _SluiceWindow
   char                    *clipboard;
   gboolean                 close_confirmed;
   gboolean                 exporting;      // the open save dialog is for an image
+  guint                    autosave_source;
+  guint                    autosaved_revision;
+  char                    *autosave_path;  // where unsaved work of this window goes
 
   // Template widgets
   AdwToastOverlay         *toast_overlay;
@@ -154,6 +159,108 @@ on_canvas_message (SluiceWindow *self,
   toast (self, text);
 }
 
+/* autosave ----------------------------------------------------------------------------- */
+
+#define AUTOSAVE_SECONDS 5
+
+// Unsaved work is written every few seconds next to the user's data, named
+// after the file it belongs to, so a crash loses seconds, not an afternoon.
+static char *
+autosave_path_for (const char *file)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "sluice", "autosave", NULL);
+  g_autofree char *name = NULL;
+
+  if (file != NULL)
+    {
+      g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA1, file, -1);
+
+      name = g_strdup_printf ("%s.sluice.json", sum);
+    }
+  else
+    name = g_strdup_printf ("untitled-%d-%" G_GINT64_FORMAT ".sluice.json", getpid (), g_get_real_time ());
+  g_mkdir_with_parents (dir, 0700);
+  return g_build_filename (dir, name, NULL);
+}
+
+static void
+drop_autosave (SluiceWindow *self)
+{
+  if (self->autosave_path != NULL)
+    g_unlink (self->autosave_path);
+  g_clear_pointer (&self->autosave_path, g_free);
+}
+
+static gboolean
+autosave_tick (gpointer user_data)
+{
+  SluiceWindow *self = user_data;
+  guint revision = sluice_document_get_revision (self->document);
+  g_autofree char *text = NULL;
+
+  if (!sluice_document_get_modified (self->document) || revision == self->autosaved_revision)
+    return G_SOURCE_CONTINUE;
+
+  if (self->autosave_path == NULL)
+    self->autosave_path = autosave_path_for (sluice_document_get_file (self->document));
+  text = sluice_pipeline_to_data (sluice_document_get_pipeline (self->document));
+  if (sluice_file_write_atomic (self->autosave_path, text, strlen (text), NULL))
+    self->autosaved_revision = revision;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_recover_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     SluiceWindow     *self)
+{
+  g_autofree char *autosave = autosave_path_for (sluice_document_get_file (self->document));
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal (response, "recover"))
+    {
+      g_autofree char *file = g_strdup (sluice_document_get_file (self->document));
+
+      if (!sluice_document_recover (self->document, file, autosave, &error))
+        toast (self, error->message);
+      else
+        {
+          g_free (self->autosave_path);
+          self->autosave_path = g_steal_pointer (&autosave);
+        }
+    }
+  else if (g_str_equal (response, "discard"))
+    g_unlink (autosave);
+}
+
+// An autosave newer than the file means the last session ended with work
+// not saved: offer it back.
+static void
+offer_recovery (SluiceWindow *self,
+                const char   *path)
+{
+  g_autofree char *autosave = autosave_path_for (path);
+  GStatBuf file_stat, autosave_stat;
+  GtkWidget *dialog;
+
+  if (g_stat (autosave, &autosave_stat) != 0 || g_stat (path, &file_stat) != 0 ||
+      autosave_stat.st_mtime < file_stat.st_mtime)
+    return;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Recover Unsaved Changes?"),
+                                   _("This pipeline has changes from an earlier session that were never saved."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "discard", _("_Discard"),
+                                    "recover", _("_Recover"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "recover", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "recover");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "discard");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_recover_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* files ---------------------------------------------------------------------------- */
 
 gboolean
@@ -174,7 +281,9 @@ sluice_window_open_file (SluiceWindow *self,
       return FALSE;
     }
 
+  drop_autosave (self);
   sluice_canvas_zoom_to_fit (self->canvas);
+  offer_recovery (self, path);
   return TRUE;
 }
 
@@ -191,6 +300,7 @@ save_to (SluiceWindow *self,
       toast (self, text);
       return FALSE;
     }
+  drop_autosave (self);
   return TRUE;
 }
 
@@ -504,6 +614,7 @@ on_close_response (AdwMessageDialog *dialog,
     }
   if (g_str_equal (response, "save") || g_str_equal (response, "discard"))
     {
+      drop_autosave (self);
       self->close_confirmed = TRUE;
       gtk_window_close (GTK_WINDOW (self));
     }
@@ -548,6 +659,7 @@ sluice_window_dispose (GObject *object)
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
+  g_clear_handle_id (&self->autosave_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), SLUICE_TYPE_WINDOW);
 
   G_OBJECT_CLASS (sluice_window_parent_class)->dispose (object);
@@ -562,6 +674,7 @@ sluice_window_finalize (GObject *object)
   g_clear_object (&self->document);
   g_clear_object (&self->registry);
   g_free (self->clipboard);
+  g_free (self->autosave_path);
 
   G_OBJECT_CLASS (sluice_window_parent_class)->finalize (object);
 }
@@ -647,6 +760,7 @@ sluice_window_init (SluiceWindow *self)
   g_signal_connect (drop, "drop", G_CALLBACK (on_file_dropped), self);
   gtk_widget_add_controller (GTK_WIDGET (self->toast_overlay), GTK_EVENT_CONTROLLER (drop));
 
+  self->autosave_source = g_timeout_add_seconds (AUTOSAVE_SECONDS, autosave_tick, self);
   on_document_state (self);
 }
 

@@ -12,6 +12,7 @@
 
 #include "sluice-document.h"
 #include "sluice-error.h"
+#include "sluice-file.h"
 #include "sluice-graph.h"
 #include "sluice-json.h"
 #include "sluice-port-type.h"
@@ -392,6 +393,43 @@ sluice_document_load_file (SluiceDocument  *self,
         break;
       }
 
+  set_selection_internal (self, NULL);
+  content_changed (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);
+  notify_state (self, was_modified, could_undo, could_redo);
+  return TRUE;
+}
+
+// Takes up work saved by autosave for `file` (which may be NULL for a
+// pipeline never saved): the content is the autosave's, the document stays
+// "modified" until the user saves it, and nothing is written yet.
+gboolean
+sluice_document_recover (SluiceDocument  *self,
+                         const char      *file,
+                         const char      *autosave,
+                         GError         **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(SluicePipeline) pipeline = NULL;
+  gboolean was_modified, could_undo, could_redo;
+  gsize length = 0;
+
+  g_return_val_if_fail (SLUICE_IS_DOCUMENT (self), FALSE);
+
+  if (!(text = sluice_file_read (autosave, &length, error)) ||
+      !(pipeline = sluice_pipeline_load_data (text, length, file ? file : autosave, error)))
+    return FALSE;
+
+  was_modified = sluice_document_get_modified (self);
+  could_undo = sluice_document_can_undo (self);
+  could_redo = sluice_document_can_redo (self);
+  g_set_object (&self->pipeline, pipeline);
+  g_free (self->file);
+  self->file = g_strdup (file);
+  g_ptr_array_set_size (self->undo_stack, 0);
+  g_ptr_array_set_size (self->redo_stack, 0);
+  self->state = ++self->next_state;
+  self->saved_state = ++self->next_state;
   set_selection_internal (self, NULL);
   content_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);

@@ -56,6 +56,10 @@ SluiceDocument          *sluice_document_new              (SluiceComponentRegist
 gboolean                 sluice_document_load_file        (SluiceDocument          *self,
                                                            const char              *path,
                                                            GError                 **error);
+gboolean                 sluice_document_recover          (SluiceDocument          *self,
+                                                           const char              *file,
+                                                           const char              *autosave,
+                                                           GError                 **error);
 gboolean                 sluice_document_save             (SluiceDocument          *self,
                                                            const char              *path,
                                                            GError                 **error);
