@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "sluice-canvas.h"
+#include "sluice-inspector.h"
+#include "sluice-palette.h"
+#include "sluice-problems-view.h"
 #include "sluice-window.h"
 #include "sluice.h"
 
@@ -548,6 +551,20 @@ add_component_at_center (SluiceWindow *self,
   gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
 }
 
+// A problem names its place as a JSON pointer; /jobs/STEP/… shows that step.
+static void
+on_problem_activated (SluiceWindow *self,
+                      const char   *pointer)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (pointer == NULL || !g_str_has_prefix (pointer, "/jobs/"))
+    return;
+  parts = g_strsplit (pointer + strlen ("/jobs/"), "/", 2);
+  sluice_canvas_reveal_step (self->canvas, parts[0]);
+  gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
+}
+
 static void
 add_component_action (GtkWidget  *widget,
                       const char *action_name,
@@ -751,6 +768,21 @@ sluice_window_init (SluiceWindow *self)
   gtk_scrolled_window_set_child (self->canvas_scroller, GTK_WIDGET (self->canvas));
 
   g_signal_connect_swapped (self->canvas, "message", G_CALLBACK (on_canvas_message), self);
+
+  {
+    GtkWidget *palette = sluice_palette_new ();
+    GtkWidget *inspector = sluice_inspector_new ();
+    GtkWidget *problems = sluice_problems_view_new ();
+
+    sluice_palette_set_registry (SLUICE_PALETTE (palette), self->registry);
+    g_signal_connect_swapped (palette, "component-activated", G_CALLBACK (add_component_at_center), self);
+    adw_bin_set_child (self->palette_slot, palette);
+    sluice_inspector_set_document (SLUICE_INSPECTOR (inspector), self->document);
+    adw_bin_set_child (self->inspector_slot, inspector);
+    sluice_problems_view_set_document (SLUICE_PROBLEMS_VIEW (problems), self->document);
+    g_signal_connect_swapped (problems, "problem-activated", G_CALLBACK (on_problem_activated), self);
+    adw_bin_set_child (self->problems_slot, problems);
+  }
   g_signal_connect_swapped (self->document, "notify::modified", G_CALLBACK (on_document_state), self);
   g_signal_connect_swapped (self->document, "notify::file", G_CALLBACK (on_document_state), self);
   g_signal_connect_swapped (self->document, "changed", G_CALLBACK (on_document_state), self);
