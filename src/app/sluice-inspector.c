@@ -119,12 +119,17 @@ json_to_display (JsonNode *node)
   return g_strdup (g_strchomp (text));
 }
 
+/* The shortest exact spelling, with no ".0" on whole numbers. */
 static char *
-format_number (double value)
+format_number (const SluicePortSpec *spec,
+               double                value)
 {
   GString *out = g_string_new (NULL);
 
-  sluice_json_write_double (out, value);
+  if (g_str_equal (spec->type, "integer") || (value == floor (value) && fabs (value) < 1e15))
+    g_string_printf (out, "%" G_GINT64_FORMAT, (gint64) value);
+  else
+    sluice_json_write_double (out, value);
   return g_string_free (out, FALSE);
 }
 
@@ -355,7 +360,7 @@ spin_show (Editor   *ed,
     set_editable_text (GTK_EDITABLE (spin), ed->raw_text);
   else
     {
-      g_autofree char *text = format_number (gtk_spin_button_get_value (spin));
+      g_autofree char *text = format_number (ed->spec, gtk_spin_button_get_value (spin));
 
       set_editable_text (GTK_EDITABLE (spin), text);
     }
@@ -392,7 +397,15 @@ link_show (Editor              *ed,
   else if (binding->kind == SLUICE_BINDING_STEP_OUTPUT)
     text = g_strdup_printf (_("from %s.%s"), binding->step, binding->name);
   else if (binding->kind == SLUICE_BINDING_PIPELINE_INPUT)
-    text = g_strdup_printf (_("pipeline input %s"), binding->name);
+    {
+      const SluicePipelineIO *io = sluice_pipeline_find_input (sluice_document_get_pipeline (ed->self->document),
+                                                               binding->name);
+      g_autofree char *shown = io && io->value ? json_to_display (io->value) : NULL;
+
+      /* Its value too: the person sees what the step will get. */
+      text = shown ? g_strdup_printf (_("pipeline input %s (%s)"), binding->name, shown)
+                   : g_strdup_printf (_("pipeline input %s"), binding->name);
+    }
   else
     text = g_strdup_printf (_("pipeline output %s"), binding->name);
 
@@ -405,7 +418,10 @@ editor_update (Editor *ed)
   const SluiceBinding *binding = editor_binding (ed);
   JsonNode *value = editor_effective_value (ed);
 
-  gtk_widget_set_visible (ed->reset_button, binding != NULL);
+  /* Hidden by opacity, so the header keeps its height and nothing jumps. */
+  gtk_widget_set_opacity (ed->reset_button, binding != NULL ? 1.0 : 0.0);
+  gtk_widget_set_sensitive (ed->reset_button, binding != NULL);
+  gtk_widget_set_can_target (ed->reset_button, binding != NULL);
 
   if (ed->kind == EDITOR_LINK)
     {
@@ -414,7 +430,8 @@ editor_update (Editor *ed)
       return;
     }
 
-  if (is_editing (ed->widget))
+  /* Switches and drop-downs commit at once, so only text can be mid-edit. */
+  if (ed->kind != EDITOR_SWITCH && ed->kind != EDITOR_DROPDOWN && is_editing (ed->widget))
     return;
 
   switch (ed->kind)
@@ -523,23 +540,34 @@ on_spin_output_cb (GtkSpinButton *spin,
   if (ed->raw_text != NULL)
     text = g_strdup (ed->raw_text);
   else
-    text = format_number (gtk_spin_button_get_value (spin));
+    text = format_number (ed->spec, gtk_spin_button_get_value (spin));
   set_editable_text (GTK_EDITABLE (spin), text);
   return TRUE;
 }
 
+/* On the adjustment, not the spin button: the spin button also says
+ * "value-changed" when it puts back the old value after refusing text. */
 static void
-on_spin_value_changed_cb (GtkSpinButton *spin,
+on_spin_value_changed_cb (GtkAdjustment *adjustment,
                           Editor        *ed)
 {
+  GtkSpinButton *spin = GTK_SPIN_BUTTON (ed->widget);
   g_autofree char *text = NULL;
 
   if (ed->self->updating)
     return;
 
-  /* The arrows were used on an empty field: show the number they chose. */
+  /* The arrows were used, maybe on an empty field: show the number they
+   * chose, without the noise of adding 0.1 three times (0.30000000000000004). */
   g_clear_pointer (&ed->raw_text, g_free);
-  text = format_number (gtk_spin_button_get_value (spin));
+  if (g_str_equal (ed->spec->type, "integer"))
+    text = format_number (ed->spec, gtk_spin_button_get_value (spin));
+  else
+    {
+      char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+      text = g_strdup (g_ascii_formatd (buffer, sizeof buffer, "%.12g", gtk_spin_button_get_value (spin)));
+    }
   set_editable_text (GTK_EDITABLE (spin), text);
   editor_commit_text (ed);
 }
@@ -688,11 +716,14 @@ create_spin (Editor *ed)
   /* Out-of-range text is refused, not clamped: the message says why. */
   gtk_spin_button_set_update_policy (GTK_SPIN_BUTTON (spin), GTK_UPDATE_IF_VALID);
   gtk_editable_set_width_chars (GTK_EDITABLE (spin), 8);
+  if (spec->default_value == NULL)
+    gtk_text_set_placeholder_text (GTK_TEXT (gtk_editable_get_delegate (GTK_EDITABLE (spin))),
+                                   spec->optional ? _("Not set") : _("Required"));
   gtk_widget_set_hexpand (spin, TRUE);
 
   g_signal_connect (spin, "input", G_CALLBACK (on_spin_input_cb), ed);
   g_signal_connect (spin, "output", G_CALLBACK (on_spin_output_cb), ed);
-  g_signal_connect (spin, "value-changed", G_CALLBACK (on_spin_value_changed_cb), ed);
+  g_signal_connect (adjustment, "value-changed", G_CALLBACK (on_spin_value_changed_cb), ed);
   connect_text_editor (ed, spin);
   return spin;
 }
@@ -726,7 +757,6 @@ create_dropdown (Editor *ed)
 
   dropdown = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&labels)), NULL);
   gtk_widget_set_hexpand (dropdown, TRUE);
-  dropdown_show (ed, editor_effective_value (ed));
   g_signal_connect (dropdown, "notify::selected", G_CALLBACK (on_dropdown_selected_cb), ed);
   return dropdown;
 }
@@ -741,7 +771,7 @@ create_entry (Editor *ed)
       json_node_get_value_type (ed->spec->default_value) == G_TYPE_STRING)
     placeholder = g_strdup (json_node_get_string (ed->spec->default_value));
   else if (ed->kind == EDITOR_PATH)
-    placeholder = g_strdup (_("Path, or link it on the canvas"));
+    placeholder = g_strdup (g_str_equal (ed->spec->type, "uri_file") ? _("Path to a file") : _("Path to a folder"));
   else
     placeholder = g_strdup (ed->spec->optional ? _("Not set") : _("Required"));
 
@@ -813,8 +843,9 @@ describe_input (const SluicePortSpec *spec)
 }
 
 static GtkWidget *
-create_header (Editor    *ed,
-               GtkWidget *suffix)
+create_header (Editor     *ed,
+               GtkWidget  *suffix,
+               GtkWidget **title_out)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *title = gtk_label_new (ed->port);
@@ -838,12 +869,16 @@ create_header (Editor    *ed,
   gtk_widget_add_css_class (ed->reset_button, "flat");
   gtk_widget_add_css_class (ed->reset_button, "circular");
   g_signal_connect (ed->reset_button, "clicked", G_CALLBACK (on_reset_clicked_cb), ed);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (ed->reset_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, link ? _("Disconnect") : _("Reset to Default"),
+                                  -1);
 
   gtk_box_append (GTK_BOX (box), title);
   gtk_box_append (GTK_BOX (box), type);
   gtk_box_append (GTK_BOX (box), ed->reset_button);
   if (suffix != NULL)
     gtk_box_append (GTK_BOX (box), suffix);
+  *title_out = title;
   return box;
 }
 
@@ -878,6 +913,7 @@ create_editor (SluiceInspector      *self,
   g_autofree char *description = describe_input (spec);
   GtkWidget *details = gtk_label_new (description);
   GtkWidget *editor;
+  GtkWidget *title;
 
   ed->self = self;
   ed->port = g_strdup (spec->name);
@@ -905,7 +941,12 @@ create_editor (SluiceInspector      *self,
   gtk_widget_add_css_class (details, "caption");
   gtk_widget_set_visible (details, *description != '\0');
 
-  gtk_box_append (GTK_BOX (box), create_header (ed, ed->kind == EDITOR_SWITCH ? ed->widget : NULL));
+  gtk_box_append (GTK_BOX (box), create_header (ed, ed->kind == EDITOR_SWITCH ? ed->widget : NULL, &title));
+  /* The port name is the field's label for screen readers too. */
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (ed->widget),
+                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, title, NULL,
+                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, details, NULL,
+                                  -1);
   if (editor != NULL)
     gtk_box_append (GTK_BOX (box), editor);
   gtk_box_append (GTK_BOX (box), ed->message);
@@ -915,7 +956,9 @@ create_editor (SluiceInspector      *self,
   gtk_widget_set_margin_top (box, 8);
   gtk_widget_set_margin_bottom (box, 10);
 
-  ed->row = gtk_list_box_row_new ();
+  /* A preferences row, so that the group puts it in its boxed list. */
+  ed->row = adw_preferences_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (ed->row), ed->port);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (ed->row), FALSE);
   gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (ed->row), FALSE);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (ed->row), box);
@@ -1012,15 +1055,19 @@ update_step_form (SluiceInspector *self,
 {
   SluiceComponent *component = sluice_document_get_component (self->document, step);
   g_autofree char *structure = describe_structure (self, step, component);
+  gboolean rebuilt = FALSE;
 
   if (g_strcmp0 (structure, self->structure) != 0)
     {
       build_step_form (self, step, component);
       g_free (self->structure);
       self->structure = g_steal_pointer (&structure);
+      rebuilt = TRUE;
     }
 
-  if (!is_editing (GTK_WIDGET (self->step_display_name_row)))
+  /* The entry outlives the form: after a rebuild (another step) its text
+   * belongs to the old step, focused or not. */
+  if (rebuilt || !is_editing (GTK_WIDGET (self->step_display_name_row)))
     set_editable_text (GTK_EDITABLE (self->step_display_name_row), sluice_step_get_display_name (step));
   for (guint i = 0; i < self->editors->len; i++)
     editor_update (g_ptr_array_index (self->editors, i));

@@ -21,6 +21,8 @@ struct _SluicePalette
   /* Template widgets */
   GtkSearchEntry          *search_entry;
   GtkListBox              *list_box;
+  GtkWidget               *scroller;
+  GtkWidget               *empty_page;
 };
 
 G_DEFINE_FINAL_TYPE (SluicePalette, sluice_palette, GTK_TYPE_WIDGET)
@@ -258,6 +260,10 @@ on_search_changed_cb (SluicePalette  *self,
   /* Keep the best match selected, so Enter adds what the person sees first. */
   if ((first = first_visible_row (self)) != NULL)
     gtk_list_box_select_row (self->list_box, first);
+
+  /* GtkListBox's placeholder ignores the filter, so say "nothing" here. */
+  gtk_widget_set_visible (self->scroller, first != NULL);
+  gtk_widget_set_visible (self->empty_page, first == NULL);
 }
 
 static void
@@ -354,6 +360,8 @@ sluice_palette_class_init (SluicePaletteClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sluice/Sluice/ui/sluice-palette.ui");
   gtk_widget_class_bind_template_child (widget_class, SluicePalette, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SluicePalette, list_box);
+  gtk_widget_class_bind_template_child (widget_class, SluicePalette, scroller);
+  gtk_widget_class_bind_template_child (widget_class, SluicePalette, empty_page);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate_cb);
