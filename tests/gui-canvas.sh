@@ -127,6 +127,15 @@ xdotool key --window "$wid" ctrl+z; sleep 0.3
 shot 05-undone
 check 'p["layout"]["nodes"]["c"] == {"x": 340, "y": 40} and "a" in p["jobs"]["c"]["inputs"]' "undo puts the node back and keeps the link"
 
+# Add a component from the palette with the keyboard alone: Ctrl+F, type, Enter.
+xdotool key --window "$wid" ctrl+f; sleep 0.3
+xdotool type --delay 30 "sample dataset"; sleep 0.5
+xdotool key Return; sleep 0.5
+shot 05b-added-from-palette
+check '"sample_dataset" in p["jobs"] and p["jobs"]["sample_dataset"]["component"].startswith("builtin:sample_dataset")' "the palette adds a component with the keyboard"
+xdotool key --window "$wid" ctrl+z; sleep 0.3
+check '"sample_dataset" not in p["jobs"]' "adding a component is undoable"
+
 # Save, then read the file itself.
 xdotool key --window "$wid" ctrl+s; sleep 0.5
 shot 06-saved

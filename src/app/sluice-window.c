@@ -42,6 +42,7 @@ struct _SluiceWindow
   AdwBin                  *palette_slot;
   AdwBin                  *inspector_slot;
   AdwBin                  *problems_slot;
+  GtkWidget               *palette;
 };
 
 G_DEFINE_FINAL_TYPE (SluiceWindow, sluice_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -566,6 +567,14 @@ on_problem_activated (SluiceWindow *self,
 }
 
 static void
+search_components_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  gtk_widget_grab_focus (SLUICE_WINDOW (widget)->palette);
+}
+
+static void
 add_component_action (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *parameter)
@@ -730,6 +739,7 @@ sluice_window_class_init (SluiceWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.duplicate", NULL, duplicate_action);
   gtk_widget_class_install_action (widget_class, "win.auto-layout", NULL, auto_layout_action);
   gtk_widget_class_install_action (widget_class, "win.add-component", "s", add_component_action);
+  gtk_widget_class_install_action (widget_class, "win.search-components", NULL, search_components_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_out_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, zoom_reset_action);
@@ -749,6 +759,7 @@ sluice_window_class_init (SluiceWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom-out", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-reset", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.auto-layout", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search-components", NULL);
 }
 
 static void
@@ -774,6 +785,7 @@ sluice_window_init (SluiceWindow *self)
     GtkWidget *inspector = sluice_inspector_new ();
     GtkWidget *problems = sluice_problems_view_new ();
 
+    self->palette = palette;
     sluice_palette_set_registry (SLUICE_PALETTE (palette), self->registry);
     g_signal_connect_swapped (palette, "component-activated", G_CALLBACK (add_component_at_center), self);
     adw_bin_set_child (self->palette_slot, palette);
