@@ -166,9 +166,14 @@ sleep 6   # autosave runs every 5 s
 kill -9 $pid; wait $pid 2>/dev/null || true
 "$app" "$pipeline" &
 pid=$!
-sleep 3
+# Wait for the main window and the recovery dialog (slow under sanitizers).
+for _ in $(seq 1 100); do
+  [ "$(xdotool search --onlyvisible --pid $pid 2>/dev/null | wc -l)" -ge 2 ] && break
+  sleep 0.2
+done
+sleep 0.5
 shot 07-recovery-offered
-xdotool key Return; sleep 0.5
+xdotool key Return; sleep 1
 shot 08-recovered
 check 's["modified"] is True and p["layout"]["nodes"]["c"]["x"] > 340' "unsaved work comes back after a crash"
 
