@@ -354,7 +354,7 @@ test_failure_stops_run (Fixture       *f,
   g_assert_cmpint (sluice_run_get_step_state (run, "after_bad"), ==, SLUICE_STATE_SKIPPED);
   bad = step_record (f, run, "bad");
   g_assert_cmpint (bad->exit_code, ==, 7);
-  g_assert_nonnull (strstr (bad->message, "exited with status 7"));
+  g_assert_nonnull (strstr (bad->message, "exited with status 7: failing with 7"));
 }
 
 static void

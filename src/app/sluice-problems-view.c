@@ -198,7 +198,7 @@ on_document_changed_cb (SluiceProblemsView *self,
                         SluiceDocument     *document)
 {
   if (self->refresh_source == 0)
-    self->refresh_source = g_idle_add_full (G_PRIORITY_LOW, refresh_idle_cb, self, NULL);
+    self->refresh_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, refresh_idle_cb, self, NULL);
 }
 
 static void

@@ -60,6 +60,7 @@ typedef struct
   gint              exit_code;
   gint64            reused_from_run;
   char             *message;
+  char             *last_error_line; // the step's own last word on stderr, for failure messages
 } StepRun;
 
 struct _SluiceRun
@@ -127,6 +128,7 @@ step_run_free (gpointer data)
   g_clear_pointer (&sr->output_paths, g_hash_table_unref);
   g_clear_pointer (&sr->output_hashes, g_hash_table_unref);
   g_free (sr->message);
+  g_free (sr->last_error_line);
   g_free (sr);
 }
 
@@ -1003,6 +1005,7 @@ spawn_step (StepRun  *sr,
   env = step_environment (sr, tmp, metrics);
 
   sr->timed_out = FALSE;
+  g_clear_pointer (&sr->last_error_line, g_free);
   sr->process = sluice_process_spawn ((const char * const *) sr->argv, cwd, (const char * const *) env,
                                       on_process_line, on_process_exit, sr, error);
   if (sr->process == NULL)
@@ -1268,7 +1271,9 @@ finish_attempt (StepRun *sr,
 
   self->running--;
   {
-    g_autofree char *message = g_strdup_printf ("%s (work folder kept at %s)", why, sr->work_dir);
+    g_autofree char *message = sr->last_error_line
+      ? g_strdup_printf ("%s: %s (work folder kept at %s)", why, sr->last_error_line, sr->work_dir)
+      : g_strdup_printf ("%s (work folder kept at %s)", why, sr->work_dir);
 
     fail_step (sr, message);
   }
@@ -1280,7 +1285,16 @@ on_process_line (SluiceProcess *process,
                  const char    *line,
                  gpointer       user_data)
 {
-  add_log (user_data, stream, line);
+  StepRun *sr = user_data;
+
+  // Components print one clear line when they fail; that line, not "exit
+  // status 1", is what a person needs to see in the run's summary.
+  if (stream == 'e' && *line != '\0')
+    {
+      g_free (sr->last_error_line);
+      sr->last_error_line = g_strdup (line);
+    }
+  add_log (sr, stream, line);
 }
 
 static gboolean
