@@ -146,7 +146,7 @@ gen () {
 echo "sluice:  $sluice"
 echo "ninja:   $(command -v ninja) $(ninja --version)"
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), jobs $jobs"
-echo "best of $runs runs$([ $quick = 1 ] && echo ', --quick sizes')"
+echo "best of $runs runs$([ $quick = 1 ] && echo ', --quick sizes'); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
 # 1. cold run ------------------------------------------------------------------
@@ -287,5 +287,6 @@ echo
 printf '%-30s %12s %12s %7s  %-22s %s\n' item sluice reference ratio aim result
 printf '%s\n' "${summary[@]}"
 echo "references: 1-2 ninja -j $jobs on the same graph, 3 GSubprocess with a working folder, 4 xxhsum -H2"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the times)"
 
 exit $status

@@ -7,9 +7,9 @@
 //   sluice-spawn-latency [-n N] [--alloc-mib M] [--no-small]
 //
 // Spawns /bin/true N times (default 300, after 10 warm-up spawns) in each
-// of these ways, taking turns, and prints the p50 and p99 latency from the spawn call to
-// the moment the parent has seen the exit (and, where there are pipes, the
-// end of both output streams):
+// of these ways, taking turns, and prints the p50 and p99 latency from the
+// spawn call to the moment the parent has seen the exit (and, where there
+// are pipes, the end of both output streams):
 //
 //   sluice_process_spawn   libsluice's posix_spawn path, with a working
 //                          folder, the engine's environment and stdout/stderr
