@@ -471,6 +471,30 @@ test_run_json_and_errors (void)
 }
 
 static void
+test_run_unusable_store (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-cli-run-XXXXXX", NULL);
+  g_autofree char *blocker = g_build_filename (dir, "not-a-folder", NULL);
+  g_autofree char *store = g_build_filename (blocker, "store", NULL);
+  g_autofree char *example = example_path ("summarize-csv.sluice.json");
+  g_autofree char *after = NULL;
+
+  // A store that cannot be created (a file is in the way): a clear error,
+  // and nothing of the user's touched.
+  g_assert_true (g_file_set_contents (blocker, "precious", -1, NULL));
+  {
+    g_auto(Result) r = run_cli ("run", "--store", store, example, NULL);
+
+    g_assert_cmpint (r.status, ==, 2);
+    assert_contains (r.err, "cannot open the store");
+  }
+  g_assert_true (g_file_get_contents (blocker, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, "precious");
+
+  sluice_file_remove_tree (dir, NULL);
+}
+
+static void
 test_run_failure_exit_code (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("sluice-cli-run-XXXXXX", NULL);
@@ -574,6 +598,7 @@ main (int    argc,
   g_test_add_func ("/cli/run-example", test_run_example);
   g_test_add_func ("/cli/run-json-and-errors", test_run_json_and_errors);
   g_test_add_func ("/cli/run-failure-exit-code", test_run_failure_exit_code);
+  g_test_add_func ("/cli/run-unusable-store", test_run_unusable_store);
   g_test_add_func ("/cli/run-detach-and-cancel", test_run_detach_and_cancel);
 
   return g_test_run ();

@@ -266,6 +266,54 @@ test_reuse_key_parts (Fixture       *f,
   }
 }
 
+// Changing the component's code, or its environment, runs the step again.
+static void
+test_reuse_key_code_and_environment (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autofree char *engine = g_test_build_filename (G_TEST_DIST, "data", "engine", NULL);
+  g_autofree char *copy = g_build_filename (f->dir, "components", NULL);
+  g_autofree char *script = g_build_filename (copy, "code", "step.sh", NULL);
+  g_autofree char *component = g_build_filename (copy, "produce.component.json", NULL);
+  g_autofree char *jobs = g_strdup_printf ("\"p\": {\"component\": \"file:%s\"}", component);
+  g_autoptr(SluicePipeline) pipeline = NULL;
+  g_autofree char *spec = NULL;
+  SluiceRun *run = NULL;
+  FILE *out;
+
+  g_assert_true (sluice_file_copy_tree (engine, copy, NULL));
+  pipeline = make_pipeline (f, NULL, jobs);
+  g_assert_cmpint (run_to_end (f, pipeline, 1, &run), ==, SLUICE_STATE_SUCCEEDED);
+  g_clear_object (&run);
+  g_assert_cmpint (run_to_end (f, pipeline, 1, &run), ==, SLUICE_STATE_SUCCEEDED);
+  g_assert_cmpint (sluice_run_get_step_state (run, "p"), ==, SLUICE_STATE_REUSED);
+  g_clear_object (&run);
+
+  // A comment added to the script is a code change.
+  out = fopen (script, "a");
+  fputs ("# changed\n", out);
+  fclose (out);
+  g_clear_object (&f->registry);
+  f->registry = sluice_component_registry_new ();
+  g_assert_cmpint (run_to_end (f, pipeline, 1, &run), ==, SLUICE_STATE_SUCCEEDED);
+  g_assert_cmpint (sluice_run_get_step_state (run, "p"), ==, SLUICE_STATE_SUCCEEDED);
+  g_clear_object (&run);
+
+  // So is a different environment.
+  g_assert_true (g_file_get_contents (component, &spec, NULL, NULL));
+  {
+    g_autoptr(GString) changed = g_string_new (spec);
+
+    g_string_replace (changed, "\"code\": \"code\"", "\"code\": \"code\", \"environment\": {\"variables\": {\"MODE\": \"fast\"}}", 1);
+    g_assert_true (g_file_set_contents (component, changed->str, -1, NULL));
+  }
+  g_clear_object (&f->registry);
+  f->registry = sluice_component_registry_new ();
+  g_assert_cmpint (run_to_end (f, pipeline, 1, &run), ==, SLUICE_STATE_SUCCEEDED);
+  g_assert_cmpint (sluice_run_get_step_state (run, "p"), ==, SLUICE_STATE_SUCCEEDED);
+  g_clear_object (&run);
+}
+
 static void
 test_nondeterministic_always_runs (Fixture       *f,
                                    gconstpointer  data)
@@ -685,6 +733,7 @@ main (int    argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/run/reuse-after-parameter-change", test_reuse_after_parameter_change);
   ADD ("/run/reuse-key-parts", test_reuse_key_parts);
+  ADD ("/run/reuse-key-code-and-environment", test_reuse_key_code_and_environment);
   ADD ("/run/nondeterministic-always-runs", test_nondeterministic_always_runs);
   ADD ("/run/parallel-and-sequential", test_parallel_and_sequential);
   ADD ("/run/compute-limits", test_compute_limits);
