@@ -163,7 +163,7 @@ echo "   warm-up round (untimed)..."
 ninja -C "$dir" -j "$jobs" >/dev/null 2>&1
 
 s_times=() n_times=()
-for i in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
   rm -rf "$dir/store"
   elapsed "$sluice" run --store "$dir/store" --jobs "$jobs" "$dir/engine.sluice.json" >"$dir/sluice.log" 2>&1
   s_times+=("$seconds")
@@ -176,7 +176,7 @@ for i in $(seq "$runs"); do
   rm -rf "$dir/out" "$dir/.ninja_log" "$dir/.ninja_deps"
   elapsed ninja -C "$dir" -j "$jobs" >"$dir/ninja.log" 2>&1
   n_times+=("$seconds")
-  if [ "$rc" -ne 0 ] || [ "$(ls "$dir/out" | wc -l)" -ne "$steps" ]; then
+  if [ "$rc" -ne 0 ] || [ "$(find "$dir/out" -type f | wc -l)" -ne "$steps" ]; then
     fail "cold ninja run exited with $rc:"
     tail -n 5 "$dir/ninja.log" >&2
   fi
@@ -214,7 +214,7 @@ history_size () {
 history_before=$(history_size)
 
 s_times=() n_times=()
-for i in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
   elapsed "$sluice" run --store "$dir/store" --jobs "$jobs" "$dir/engine.sluice.json" >"$dir/sluice.log" 2>&1
   s_times+=("$seconds")
   reused=$(count_states "$dir/sluice.log" reused)
