@@ -199,11 +199,12 @@ print_event_line (RunView              *view,
   // Loading the local time zone reads files; do it once, not per line.
   static GTimeZone *local_zone = NULL;
   g_autoptr(GDateTime) now = NULL;
+  g_autofree char *clock = NULL;
 
   if (local_zone == NULL)
     local_zone = g_time_zone_new_local ();
   now = g_date_time_new_now (local_zone);
-  g_autofree char *clock = g_date_time_format (now, "%H:%M:%S");
+  clock = g_date_time_format (now, "%H:%M:%S");
 
   switch (event->kind)
     {
