@@ -136,6 +136,19 @@ check '"sample_dataset" in p["jobs"] and p["jobs"]["sample_dataset"]["component"
 xdotool key --window "$wid" ctrl+z; sleep 0.3
 check '"sample_dataset" not in p["jobs"]' "adding a component is undoable"
 
+# Link with the keyboard alone: click empty canvas, Tab to the first node,
+# L opens the port picker, Down picks the second choice, Enter connects.
+read -r px py <<< "$(title p)"
+xdotool mousemove "$px" $((py - 60)) click 1; sleep 0.3
+xdotool key Tab; sleep 0.3
+check 's["selection"] == ["p"]' "Tab selects the first node"
+xdotool key l; sleep 0.5
+shot 05c-port-picker
+xdotool key Down Return; sleep 0.5
+check 'p["jobs"]["c"]["inputs"].get("b") == "${{parent.jobs.p.outputs.out}}"' "the port picker links without a mouse"
+xdotool key --window "$wid" ctrl+z; sleep 0.3
+check '"b" not in p["jobs"]["c"]["inputs"]' "the keyboard link is undoable"
+
 # Save, then read the file itself.
 xdotool key --window "$wid" ctrl+s; sleep 0.5
 shot 06-saved
@@ -158,9 +171,11 @@ file "$shots/export.png" | grep -q "PNG image data" || { echo "FAIL: no PNG expo
 grep -q "<svg" "$shots/export.svg" || { echo "FAIL: no SVG export"; exit 1; }
 echo "ok: the canvas exports as PNG and SVG"
 
-# Crash with unsaved work: the next start offers it back.
-read -r cx cy <<< "$(title c)"
-drag "$cx" "$cy" $((cx + 80)) "$cy"
+# Crash with unsaved work: the next start offers it back. (Tab centred the
+# view on p above, so p is the node surely in view.)
+read -r px py <<< "$(title p)"
+drag "$px" "$py" $((px + 80)) "$py"
+shot 06b-changed
 check 's["modified"] is True' "a change that is not saved"
 sleep 6   # autosave runs every 5 s
 kill -9 $pid; wait $pid 2>/dev/null || true
@@ -175,6 +190,6 @@ sleep 0.5
 shot 07-recovery-offered
 xdotool key Return; sleep 1
 shot 08-recovered
-check 's["modified"] is True and p["layout"]["nodes"]["c"]["x"] > 340' "unsaved work comes back after a crash"
+check 's["modified"] is True and p["layout"]["nodes"]["p"]["x"] > 0' "unsaved work comes back after a crash"
 
 echo "screenshots in $shots"

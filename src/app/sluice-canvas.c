@@ -69,6 +69,9 @@ struct _SluiceCanvas
   gboolean        space_held;
   double          pinch_scale;      // scale of the pinch gesture at the last update
   gboolean        fit_pending;      // zoom to fit once the widget has a size
+  gboolean        snap_to_grid;
+  char           *hover_link_step;  // the link under the pointer (its input end)
+  char           *hover_link_port;
 };
 
 static void scrollable_iface_init (GtkScrollableInterface *iface);
@@ -484,8 +487,10 @@ draw_links (SluiceCanvas          *self,
           component = sluice_document_get_component (self->document, from);
           spec = component ? sluice_component_find_output (component, b->name) : NULL;
           port_color (spec ? spec->type : NULL, &color);
-          selected = g_strcmp0 (self->link_selected_step, sluice_step_get_id (step)) == 0 &&
-                     g_strcmp0 (self->link_selected_port, b->port) == 0;
+          selected = (g_strcmp0 (self->link_selected_step, sluice_step_get_id (step)) == 0 &&
+                      g_strcmp0 (self->link_selected_port, b->port) == 0) ||
+                     (g_strcmp0 (self->hover_link_step, sluice_step_get_id (step)) == 0 &&
+                      g_strcmp0 (self->hover_link_port, b->port) == 0);
 
           bezier (cr, x1, y1, x2, y2);
           cairo_set_line_width (cr, selected ? 5 : 2.5);
@@ -690,9 +695,12 @@ on_document_changed (SluiceCanvas *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+static void update_accessible_label (SluiceCanvas *self);
+
 static void
 on_selection_changed (SluiceCanvas *self)
 {
+  update_accessible_label (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1059,6 +1067,22 @@ finish_rubber_band (SluiceCanvas *self)
   sluice_document_set_selection (self->document, (const char * const *) ids);
 }
 
+// Part of the drag's undo step: the nodes land on the grid.
+static void
+snap_selection (SluiceCanvas *self)
+{
+  const char * const *ids = sluice_document_get_selection (self->document);
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      const char *one[] = { ids[i], NULL };
+      double x, y;
+
+      sluice_document_get_position (self->document, ids[i], &x, &y);
+      sluice_document_move_steps (self->document, one, round (x / GRID) * GRID - x, round (y / GRID) * GRID - y);
+    }
+}
+
 static void
 on_drag_end (GtkGestureDrag *gesture,
              double          dx,
@@ -1076,6 +1100,8 @@ on_drag_end (GtkGestureDrag *gesture,
   switch (mode)
     {
     case DRAG_MOVE:
+      if (self->snap_to_grid)
+        snap_selection (self);
       sluice_document_end_group (self->document);
       break;
     case DRAG_LINK:
@@ -1192,6 +1218,190 @@ sluice_canvas_delete_selection (SluiceCanvas *self)
   sluice_document_remove_steps (self->document, sluice_document_get_selection (self->document));
 }
 
+static void
+on_motion (GtkEventControllerMotion *controller,
+           double                    x,
+           double                    y,
+           SluiceCanvas             *self)
+{
+  SluiceHit hit;
+  double mx, my;
+  gboolean changed;
+
+  if (self->document == NULL || self->drag_mode != DRAG_NONE)
+    return;
+
+  view_to_model (self, x, y, &mx, &my);
+  hit = sluice_document_hit_test (self->document, mx, my);
+  if (hit.kind != SLUICE_HIT_LINK)
+    sluice_hit_clear (&hit);
+  changed = g_strcmp0 (hit.step_id, self->hover_link_step) != 0 || g_strcmp0 (hit.port, self->hover_link_port) != 0;
+  g_free (self->hover_link_step);
+  g_free (self->hover_link_port);
+  self->hover_link_step = g_steal_pointer (&hit.step_id);
+  self->hover_link_port = g_steal_pointer (&hit.port);
+  if (changed)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+// Tab walks the nodes in file order, so every node is reachable without a
+// mouse; the selection shows where focus is, and screen readers hear it.
+static void
+select_next (SluiceCanvas *self,
+             gboolean      backwards)
+{
+  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+  const char *current = sluice_document_get_selection (self->document)[0];
+  guint n = steps->len, next = backwards ? n - 1 : 0;
+
+  if (n == 0)
+    return;
+  for (guint i = 0; current != NULL && i < n; i++)
+    if (g_str_equal (sluice_step_get_id (g_ptr_array_index (steps, i)), current))
+      next = backwards ? (i + n - 1) % n : (i + 1) % n;
+  sluice_canvas_reveal_step (self, sluice_step_get_id (g_ptr_array_index (steps, next)));
+}
+
+static void
+update_accessible_label (SluiceCanvas *self)
+{
+  const char *selected = self->document ? sluice_document_get_selection (self->document)[0] : NULL;
+  SluiceStep *step = selected ? sluice_pipeline_find_step (sluice_document_get_pipeline (self->document), selected) : NULL;
+  g_autofree char *label = NULL;
+
+  if (step != NULL)
+    {
+      SluiceComponent *component = sluice_document_get_component (self->document, step);
+      const char *name = sluice_step_get_display_name (step);
+
+      label = g_strdup_printf (_("Pipeline canvas, step %s selected (%s)"), selected,
+                               name ? name : component ? sluice_component_get_display_name (component) : "");
+    }
+  else
+    label = g_strdup (_("Pipeline canvas"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+typedef struct
+{
+  SluiceCanvas *canvas;
+  char         *from_step;
+  char         *output;
+  char         *to_step;
+  char         *input;
+} LinkChoice;
+
+static void
+link_choice_free (gpointer data)
+{
+  LinkChoice *c = data;
+
+  g_free (c->from_step);
+  g_free (c->output);
+  g_free (c->to_step);
+  g_free (c->input);
+  g_free (c);
+}
+
+static void
+on_link_choice_clicked (GtkButton  *button,
+                        LinkChoice *choice)
+{
+  SluiceCanvas *self = choice->canvas;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_POPOVER);
+
+  if (!sluice_document_connect (self->document, choice->from_step, choice->output, choice->to_step, choice->input, &error))
+    message (self, error->message);
+  if (popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (popover));
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static void
+add_link_choices (SluiceCanvas *self,
+                  GtkBox       *box,
+                  SluiceStep   *from,
+                  const SluicePortSpec *out)
+{
+  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      SluiceStep *to = g_ptr_array_index (steps, i);
+      SluiceComponent *component = sluice_document_get_component (self->document, to);
+      GPtrArray *inputs;
+
+      if (to == from || component == NULL)
+        continue;
+      inputs = sluice_component_get_inputs (component);
+      for (guint j = 0; j < inputs->len; j++)
+        {
+          const SluicePortSpec *in = g_ptr_array_index (inputs, j);
+          g_autofree char *label = NULL;
+          LinkChoice *choice;
+          GtkWidget *button;
+
+          if (!sluice_port_type_is_compatible (out->type, in->type))
+            continue;
+          label = g_strdup_printf ("%s → %s.%s", out->name, sluice_step_get_id (to), in->name);
+          button = gtk_button_new_with_label (label);
+          gtk_widget_add_css_class (button, "flat");
+          choice = g_new0 (LinkChoice, 1);
+          choice->canvas = self;
+          choice->from_step = g_strdup (sluice_step_get_id (from));
+          choice->output = g_strdup (out->name);
+          choice->to_step = g_strdup (sluice_step_get_id (to));
+          choice->input = g_strdup (in->name);
+          g_signal_connect_data (button, "clicked", G_CALLBACK (on_link_choice_clicked), choice,
+                                 (GClosureNotify) link_choice_free, 0);
+          gtk_box_append (box, button);
+        }
+    }
+}
+
+// The keyboard way to link: L on a selected node lists every input its
+// outputs may feed (by the same type rule), and Enter connects.
+static void
+show_port_picker (SluiceCanvas *self)
+{
+  const char *selected = sluice_document_get_selection (self->document)[0];
+  SluiceStep *from = selected ? sluice_pipeline_find_step (sluice_document_get_pipeline (self->document), selected) : NULL;
+  SluiceComponent *component = from ? sluice_document_get_component (self->document, from) : NULL;
+  GtkWidget *popover, *scroller, *box;
+  GPtrArray *outputs;
+  SluiceRect r;
+
+  if (component == NULL || !sluice_document_get_node_rect (self->document, selected, &r))
+    return;
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  outputs = sluice_component_get_outputs (component);
+  for (guint i = 0; i < outputs->len; i++)
+    add_link_choices (self, GTK_BOX (box), from, g_ptr_array_index (outputs, i));
+  if (gtk_widget_get_first_child (box) == NULL)
+    {
+      message (self, _("No input in this pipeline can take this step's outputs"));
+      g_object_ref_sink (box);
+      g_object_unref (box);
+      return;
+    }
+
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 320);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), box);
+  popover = gtk_popover_new ();
+  gtk_popover_set_child (GTK_POPOVER (popover), scroller);
+  gtk_widget_set_parent (popover, GTK_WIDGET (self));
+  gtk_popover_set_pointing_to (GTK_POPOVER (popover),
+                               &(GdkRectangle) { (int) ((r.x + r.width) * self->zoom - adjustment_value (self->hadjustment)),
+                                                 (int) (r.y * self->zoom - adjustment_value (self->vadjustment)), 1, 1 });
+  g_signal_connect (popover, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+}
+
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller,
                 guint                  keyval,
@@ -1213,6 +1423,17 @@ on_key_pressed (GtkEventControllerKey *controller,
     case GDK_KEY_Delete:
     case GDK_KEY_BackSpace:
       sluice_canvas_delete_selection (self);
+      return TRUE;
+    case GDK_KEY_Tab:
+    case GDK_KEY_ISO_Left_Tab:
+      if (state & GDK_CONTROL_MASK)
+        return FALSE;   // Ctrl+Tab leaves the canvas
+      select_next (self, keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK));
+      return TRUE;
+    case GDK_KEY_l:
+      if (state & GDK_CONTROL_MASK)
+        return FALSE;
+      show_port_picker (self);
       return TRUE;
     case GDK_KEY_Left:
       dx = -step;
@@ -1366,6 +1587,8 @@ sluice_canvas_finalize (GObject *object)
   g_clear_pointer (&self->error_steps, g_hash_table_unref);
   g_free (self->link_step);
   g_free (self->link_port);
+  g_free (self->hover_link_step);
+  g_free (self->hover_link_port);
   clear_link_selection (self);
 
   G_OBJECT_CLASS (sluice_canvas_parent_class)->finalize (object);
@@ -1487,6 +1710,7 @@ sluice_canvas_init (SluiceCanvas *self)
   GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
   GtkEventController *keys = gtk_event_controller_key_new ();
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY);
+  GtkEventController *motion = gtk_event_controller_motion_new ();
 
   self->zoom = 1.0;
   self->node_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_node_free);
@@ -1520,6 +1744,9 @@ sluice_canvas_init (SluiceCanvas *self)
 
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
 
   g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
 }
@@ -1621,6 +1848,14 @@ sluice_canvas_export (SluiceCanvas  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+void
+sluice_canvas_set_snap_to_grid (SluiceCanvas *self,
+                                gboolean      snap)
+{
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+  self->snap_to_grid = !!snap;
 }
 
 GtkWidget *

@@ -27,6 +27,8 @@ void            sluice_canvas_get_view_center (SluiceCanvas  *self,
                                                double        *x,
                                                double        *y);
 void            sluice_canvas_delete_selection (SluiceCanvas *self);
+void            sluice_canvas_set_snap_to_grid (SluiceCanvas *self,
+                                                gboolean      snap);
 gboolean        sluice_canvas_export           (SluiceCanvas *self,
                                                 const char   *path,
                                                 GError      **error);

@@ -43,6 +43,7 @@ struct _SluiceWindow
   AdwBin                  *inspector_slot;
   AdwBin                  *problems_slot;
   GtkWidget               *palette;
+  gboolean                 snap;
 };
 
 G_DEFINE_FINAL_TYPE (SluiceWindow, sluice_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -567,6 +568,20 @@ on_problem_activated (SluiceWindow *self,
 }
 
 static void
+snap_to_grid_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+  gboolean snap = !self->snap;
+
+  self->snap = snap;
+  sluice_canvas_set_snap_to_grid (self->canvas, snap);
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "snap-to-grid", snap);
+}
+
+static void
 search_components_action (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *parameter)
@@ -740,6 +755,7 @@ sluice_window_class_init (SluiceWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.auto-layout", NULL, auto_layout_action);
   gtk_widget_class_install_action (widget_class, "win.add-component", "s", add_component_action);
   gtk_widget_class_install_action (widget_class, "win.search-components", NULL, search_components_action);
+  gtk_widget_class_install_action (widget_class, "win.snap-to-grid", NULL, snap_to_grid_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_out_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, zoom_reset_action);
@@ -776,6 +792,8 @@ sluice_window_init (SluiceWindow *self)
   self->document = sluice_document_new (self->registry);
   self->canvas = SLUICE_CANVAS (sluice_canvas_new ());
   sluice_canvas_set_document (self->canvas, self->document);
+  self->snap = self->settings ? g_settings_get_boolean (self->settings, "snap-to-grid") : TRUE;
+  sluice_canvas_set_snap_to_grid (self->canvas, self->snap);
   gtk_scrolled_window_set_child (self->canvas_scroller, GTK_WIDGET (self->canvas));
 
   g_signal_connect_swapped (self->canvas, "message", G_CALLBACK (on_canvas_message), self);
