@@ -391,7 +391,11 @@ static void
 record_step (StepRun *sr)
 {
   g_autoptr(GError) error = NULL;
-  const char *component_json = component_spec (sr->run, sr->component);
+  // The spec is recorded with the steps that ran; a reused step points at
+  // the run that has it, which keeps the history small for big no-op runs.
+  gboolean ran = sr->state == SLUICE_STATE_RUNNING || sr->state == SLUICE_STATE_SUCCEEDED ||
+                 sr->state == SLUICE_STATE_FAILED || sr->state == SLUICE_STATE_CANCELLED;
+  const char *component_json = ran ? component_spec (sr->run, sr->component) : NULL;
   g_autofree char *argv_json = sr->argv ? argv_to_json (sr->argv) : NULL;
   SluiceStepRecord rec = {
     .run_id = sr->run->record->id,
