@@ -772,6 +772,26 @@ sluice_cli_logs (int    argc,
   return 0;
 }
 
+// The shape of commands that take one RUN: options, the run number, and the
+// store it lives in.
+static gboolean
+parse_run_command (GOptionContext  *context,
+                   int              argc,
+                   char           **argv,
+                   gint64          *run_id,
+                   Backend         *backend)
+{
+  g_option_context_add_main_entries (context, store_entries, GETTEXT_PACKAGE);
+  if (!sluice_cli_parse (context, &argc, &argv))
+    return FALSE;
+  if (argc != 2)
+    {
+      g_printerr ("sluice: give one RUN number (see --help)\n");
+      return FALSE;
+    }
+  return parse_run_id (argv[1], run_id) && open_backend (backend);
+}
+
 int
 sluice_cli_metrics (int    argc,
                     char **argv)
@@ -782,12 +802,7 @@ sluice_cli_metrics (int    argc,
   g_autoptr(GError) error = NULL;
   gint64 run_id;
 
-  g_option_context_add_main_entries (context, store_entries, GETTEXT_PACKAGE);
-  if (!sluice_cli_parse (context, &argc, &argv))
-    return 2;
-  if (argc != 2 || !parse_run_id (argv[1], &run_id))
-    return 2;
-  if (!open_backend (&backend))
+  if (!parse_run_command (context, argc, argv, &run_id, &backend))
     return 2;
   if (!(metrics = sluice_history_get_metrics (backend.history, run_id, &error)))
     {
@@ -902,12 +917,7 @@ sluice_cli_cancel (int    argc,
   g_autoptr(GError) error = NULL;
   gint64 run_id;
 
-  g_option_context_add_main_entries (context, store_entries, GETTEXT_PACKAGE);
-  if (!sluice_cli_parse (context, &argc, &argv))
-    return 2;
-  if (argc != 2 || !parse_run_id (argv[1], &run_id))
-    return 2;
-  if (!open_backend (&backend))
+  if (!parse_run_command (context, argc, argv, &run_id, &backend))
     return 2;
   if (!(r = sluice_history_get_run (backend.history, run_id, &error)))
     {
