@@ -12,9 +12,9 @@
 #
 # batch-scoring and retrain-on-drift need a trained model and the transform
 # it was trained with: for them regression-diabetes runs first, untimed, in
-# the same store, and its train.model and normalize.transform_output are
+# a store of its own, and its train.model and normalize.transform_output are
 # passed with --set (model=/current_model= and transform=), the way a user
-# would.
+# would; the example itself still starts from an empty store.
 #
 # Everything goes into a temporary folder that is deleted at the end.
 # Environment: JOBS (default nproc), KEEP=1 (keep the temporary folder),
@@ -70,14 +70,15 @@ for example in "${examples[@]}"; do
   set_args=()
   case $name in
     batch-scoring|retrain-on-drift)
-      if ! "$sluice" run --store "$store" --jobs "$jobs" "$top/examples/regression-diabetes.sluice.json" >/dev/null 2>&1; then
+      prep_store=$work/prep
+      if ! "$sluice" run --store "$prep_store" --jobs "$jobs" "$top/examples/regression-diabetes.sluice.json" >/dev/null 2>&1; then
         echo "== $name: regression-diabetes, which it needs, failed" >&2
         status=1
         continue
       fi
-      prep=$(last_run "$store")
-      model=$(output_of "$store" "$prep" train model)
-      transform=$(output_of "$store" "$prep" normalize transform_output)
+      prep=$(last_run "$prep_store")
+      model=$(output_of "$prep_store" "$prep" train model)
+      transform=$(output_of "$prep_store" "$prep" normalize transform_output)
       model_input=model
       [ "$name" = retrain-on-drift ] && model_input=current_model
       set_args=(--set "$model_input=$model" --set "transform=$transform")

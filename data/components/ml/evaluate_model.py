@@ -3,7 +3,7 @@
 with the true label and reports metrics: as metrics of the step, in
 metrics.json, and as charts.
 
-  regression      mae, rmse, r2, mape (mean absolute percentage error over
+  regression      mae, rmse, r2, mape (mean absolute percentage error, in %, over
                   the rows whose label is not 0; left out when all are 0);
                   charts residuals.png and predicted_vs_actual.png
   classification  accuracy, and macro-averaged precision, recall and f1;
