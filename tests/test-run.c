@@ -529,6 +529,37 @@ test_cancel_kills_process_group (Fixture       *f,
   g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (pid_text, NULL, 10), 0), !=, 0);
 }
 
+static gboolean
+cancel_step_soon (gpointer data)
+{
+  g_assert_true (sluice_run_cancel_step (data, "x"));
+  return G_SOURCE_REMOVE;
+}
+
+// Cancelling one step stops it and what depends on it; the rest goes on.
+static void
+test_cancel_one_step (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(SluicePipeline) pipeline = make_pipeline (
+    f, "\"force_rerun\": true",
+    "\"x\": {\"component\": \"file:@/sleeper.component.json\", \"inputs\": {\"seconds\": 30}},"
+    "\"after_x\": {\"component\": \"file:@/concat.component.json\", \"inputs\": {\"a\": \"${{parent.jobs.x.outputs.out}}\"}},"
+    "\"y\": {\"component\": \"file:@/sleeper.component.json\", \"inputs\": {\"seconds\": 0.5}}");
+  g_autoptr(SluiceRun) run = NULL;
+  SluiceState state;
+
+  run = start_run (f, pipeline, 2, &state);
+  g_timeout_add (200, cancel_step_soon, run);
+  wait_for (&state);
+
+  g_assert_cmpint (sluice_run_get_step_state (run, "x"), ==, SLUICE_STATE_CANCELLED);
+  g_assert_cmpint (sluice_run_get_step_state (run, "after_x"), ==, SLUICE_STATE_SKIPPED);
+  g_assert_cmpint (sluice_run_get_step_state (run, "y"), ==, SLUICE_STATE_SUCCEEDED);
+  g_assert_cmpint (state, ==, SLUICE_STATE_CANCELLED);
+  g_assert_false (sluice_run_cancel_step (run, "y"));
+}
+
 static void
 test_hostile_values (Fixture       *f,
                      gconstpointer  data)
@@ -743,6 +774,7 @@ main (int    argc,
   ADD ("/run/retry", test_retry);
   ADD ("/run/timeout", test_timeout);
   ADD ("/run/cancel-kills-process-group", test_cancel_kills_process_group);
+  ADD ("/run/cancel-one-step", test_cancel_one_step);
   ADD ("/run/hostile-values", test_hostile_values);
   ADD ("/run/missing-input-file", test_missing_input_file);
   ADD ("/run/missing-output", test_missing_output);
