@@ -50,12 +50,14 @@ export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE
 "$app" "$pipeline" &
 pid=$!
 
-for _ in $(seq 1 100); do
-  wid=$(xdotool search --name "canvas.sluice.json" 2>/dev/null | head -n 1 || true)
+# The first GTK start on a fresh machine builds font caches: allow a minute.
+for _ in $(seq 1 600); do
+  wid=$(xdotool search --onlyvisible --name "canvas.sluice.json" 2>/dev/null | head -n 1 || true)
   [ -n "$wid" ] && break
+  kill -0 $pid 2>/dev/null || { echo "FAIL: the app exited before showing its window"; exit 1; }
   sleep 0.1
 done
-[ -n "${wid:-}" ] || { echo "FAIL: the window did not appear"; exit 1; }
+[ -n "${wid:-}" ] || { echo "FAIL: the window did not appear within 60 s"; exit 1; }
 sleep 1.5
 
 state=$work/state.json
