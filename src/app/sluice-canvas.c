@@ -1573,6 +1573,9 @@ sluice_canvas_dispose (GObject *object)
 
   sluice_canvas_set_document (self, NULL);
   set_adjustment (self, &self->hadjustment, NULL);
+  // An open port picker is our child.
+  while (gtk_widget_get_first_child (GTK_WIDGET (self)) != NULL)
+    gtk_widget_unparent (gtk_widget_get_first_child (GTK_WIDGET (self)));
   set_adjustment (self, &self->vadjustment, NULL);
 
   G_OBJECT_CLASS (sluice_canvas_parent_class)->dispose (object);
