@@ -598,6 +598,110 @@ draw_grid (SluiceCanvas          *self,
                                                                       1 / self->zoom));
 }
 
+static void center_on (SluiceCanvas *self, double mx, double my);
+
+#define MINIMAP_WIDTH  180.0
+#define MINIMAP_HEIGHT 120.0
+#define MINIMAP_MARGIN 12.0
+
+// The minimap shows the whole pipeline in the bottom-right corner when it
+// does not fit in the view, with the visible part outlined. Returns FALSE
+// when there is none to show.
+static gboolean
+minimap_geometry (SluiceCanvas    *self,
+                  graphene_rect_t *frame,
+                  SluiceRect      *bounds,
+                  double          *scale)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (self->document == NULL || width < 3 * MINIMAP_WIDTH || height < 2 * MINIMAP_HEIGHT ||
+      sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document))->len == 0)
+    return FALSE;
+
+  sluice_document_get_bounds (self->document, bounds);
+  if (bounds->width * self->zoom <= width && bounds->height * self->zoom <= height)
+    return FALSE;
+
+  *scale = MIN (MINIMAP_WIDTH / MAX (bounds->width, 1), MINIMAP_HEIGHT / MAX (bounds->height, 1));
+  graphene_rect_init (frame, width - MINIMAP_WIDTH - MINIMAP_MARGIN, height - MINIMAP_HEIGHT - MINIMAP_MARGIN,
+                      MINIMAP_WIDTH, MINIMAP_HEIGHT);
+  return TRUE;
+}
+
+static void
+draw_minimap (SluiceCanvas *self,
+              GtkSnapshot  *snapshot)
+{
+  GPtrArray *steps;
+  graphene_rect_t frame;
+  SluiceRect bounds;
+  GskRoundedRect outline;
+  GdkRGBA panel, node, view;
+  float widths[4] = { 1.5f, 1.5f, 1.5f, 1.5f };
+  GdkRGBA view_colors[4];
+  double scale, vx, vy;
+
+  if (!minimap_geometry (self, &frame, &bounds, &scale))
+    return;
+
+  rgba (&panel, is_dark () ? 0x303030 : 0xffffff, 0.92f);
+  rgba (&node, 0x9a9996, 1);
+  rgba (&view, 0x3584e4, 1);
+  gsk_rounded_rect_init_from_rect (&outline, &frame, 6);
+  gtk_snapshot_push_rounded_clip (snapshot, &outline);
+  gtk_snapshot_append_color (snapshot, &panel, &frame);
+
+  steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+  for (guint i = 0; i < steps->len; i++)
+    {
+      SluiceRect r;
+
+      if (!sluice_document_get_node_rect (self->document, sluice_step_get_id (g_ptr_array_index (steps, i)), &r))
+        continue;
+      gtk_snapshot_append_color (snapshot, &node,
+                                 &GRAPHENE_RECT_INIT (frame.origin.x + (r.x - bounds.x) * scale,
+                                                      frame.origin.y + (r.y - bounds.y) * scale,
+                                                      MAX (2, r.width * scale), MAX (2, r.height * scale)));
+    }
+
+  view_to_model (self, 0, 0, &vx, &vy);
+  for (guint i = 0; i < 4; i++)
+    view_colors[i] = view;
+  {
+    graphene_rect_t visible, shown;
+
+    // The view may reach past the pipeline; outline only what is in the frame.
+    graphene_rect_init (&visible, frame.origin.x + (vx - bounds.x) * scale, frame.origin.y + (vy - bounds.y) * scale,
+                        gtk_widget_get_width (GTK_WIDGET (self)) / self->zoom * scale,
+                        gtk_widget_get_height (GTK_WIDGET (self)) / self->zoom * scale);
+    if (!graphene_rect_intersection (&visible, &frame, &shown))
+      shown = frame;
+    gsk_rounded_rect_init_from_rect (&outline, &shown, 2);
+  }
+  gtk_snapshot_append_border (snapshot, &outline, widths, view_colors);
+  gtk_snapshot_pop (snapshot);
+}
+
+// A press on the minimap centres the view there.
+static gboolean
+minimap_jump (SluiceCanvas *self,
+              double        x,
+              double        y)
+{
+  graphene_rect_t frame;
+  SluiceRect bounds;
+  double scale;
+
+  if (!minimap_geometry (self, &frame, &bounds, &scale) || !graphene_rect_contains_point (&frame, &GRAPHENE_POINT_INIT (x, y)))
+    return FALSE;
+
+  center_on (self, bounds.x + (x - frame.origin.x) / scale, bounds.y + (y - frame.origin.y) / scale);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
 static void
 sluice_canvas_snapshot (GtkWidget   *widget,
                         GtkSnapshot *snapshot)
@@ -680,6 +784,8 @@ sluice_canvas_snapshot (GtkWidget   *widget,
     }
 
   gtk_snapshot_restore (snapshot);
+
+  draw_minimap (self, snapshot);
 }
 
 /* document ------------------------------------------------------------------------------- */
@@ -940,6 +1046,11 @@ on_drag_begin (GtkGestureDrag *gesture,
     return;
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
+  if (minimap_jump (self, x, y))
+    {
+      self->drag_mode = DRAG_NONE;
+      return;
+    }
   self->drag_x = x;
   self->drag_y = y;
   self->drag_done_x = self->drag_done_y = 0;
