@@ -100,24 +100,6 @@ sluice_component_init (SluiceComponent *self)
   self->outputs = g_ptr_array_new_with_free_func (port_spec_free);
 }
 
-static gboolean
-is_number_node (JsonNode *node)
-{
-  GType t;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  t = json_node_get_value_type (node);
-  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
-}
-
-static double
-number_of (JsonNode *node)
-{
-  return json_node_get_value_type (node) == G_TYPE_INT64 ? (double) json_node_get_int (node)
-                                                         : json_node_get_double (node);
-}
-
 static char *
 format_number (double value)
 {
@@ -137,13 +119,13 @@ sluice_component_check_value (const SluicePortSpec  *spec,
                               JsonNode              *value,
                               char                 **why)
 {
+  double v;
+
   if (!sluice_port_type_accepts_literal (spec->type, value, why))
     return FALSE;
 
-  if (is_number_node (value))
+  if (sluice_json_node_get_number (value, &v))
     {
-      double v = number_of (value);
-
       if ((spec->has_min && v < spec->min) || (spec->has_max && v > spec->max))
         {
           g_autofree char *shown = format_number (v);
@@ -189,13 +171,10 @@ load_bound (SluiceLoadContext *ctx,
   if (!g_str_equal (spec->type, "integer") && !g_str_equal (spec->type, "number"))
     _sluice_report (ctx, SLUICE_SEVERITY_ERROR, "invalid-port", member_pointer,
                     "'%s' only applies to integer and number ports, not %s", key, spec->type);
-  else if (!is_number_node (node))
+  else if (!sluice_json_node_get_number (node, bound))
     _sluice_report (ctx, SLUICE_SEVERITY_ERROR, "wrong-type", member_pointer, "'%s' must be a number", key);
   else
-    {
-      *has = TRUE;
-      *bound = number_of (node);
-    }
+    *has = TRUE;
 }
 
 static void

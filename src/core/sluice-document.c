@@ -602,15 +602,10 @@ static double
 member_number (JsonObject *object,
                const char *key)
 {
-  JsonNode *node = json_object_get_member (object, key);
+  double value = NAN;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NAN;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return (double) json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return json_node_get_double (node);
-  return NAN;
+  sluice_json_node_get_number (json_object_get_member (object, key), &value);
+  return value;
 }
 
 static gboolean

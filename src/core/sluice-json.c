@@ -928,6 +928,23 @@ sluice_json_pointer_append (const char *pointer,
   return g_string_free (s, FALSE);
 }
 
+// An integer or a floating-point value, as a double. NULL, other types and
+// containers are not numbers; *value is left alone then.
+gboolean
+sluice_json_node_get_number (JsonNode *node,
+                             double   *value)
+{
+  GType type = node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  if (type == G_TYPE_INT64)
+    *value = (double) json_node_get_int (node);
+  else if (type == G_TYPE_DOUBLE)
+    *value = json_node_get_double (node);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 void
 sluice_json_write_string (GString    *out,
                           const char *str)

@@ -63,6 +63,8 @@ JsonNode      *sluice_json_pointer_resolve      (JsonNode       *root,
 char          *sluice_json_pointer_append       (const char     *pointer,
                                                  const char     *token);
 
+gboolean       sluice_json_node_get_number      (JsonNode       *node,
+                                                 double         *value);
 void           sluice_json_write                (GString        *out,
                                                  JsonNode       *node,
                                                  guint           indent);

@@ -1535,15 +1535,11 @@ number_member (JsonObject *object,
                const char *key,
                double      fallback)
 {
-  JsonNode *node = object ? json_object_get_member (object, key) : NULL;
+  double value = fallback;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return (double) json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return json_node_get_double (node);
-  return fallback;
+  if (object != NULL)
+    sluice_json_node_get_number (json_object_get_member (object, key), &value);
+  return value;
 }
 
 // "timeout": seconds, "retry": N or {"count": N, "backoff": seconds}.

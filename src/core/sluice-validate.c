@@ -147,19 +147,6 @@ check_step_id (Validation *v,
           "step id '%s' must start with a lowercase letter and use only a-z, 0-9 and _", id);
 }
 
-static gboolean
-is_number (JsonNode *node,
-           double   *value)
-{
-  GType t = node && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
-
-  if (t == G_TYPE_INT64)
-    *value = (double) json_node_get_int (node);
-  else if (t == G_TYPE_DOUBLE)
-    *value = json_node_get_double (node);
-  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
-}
-
 static void
 check_retry_count (Validation *v,
                    JsonNode   *node,
@@ -180,7 +167,7 @@ check_step_policy (Validation *v,
   JsonNode *retry = json_object_get_member (extra, "retry");
   double value = 0;
 
-  if (timeout != NULL && (!is_number (timeout, &value) || value <= 0))
+  if (timeout != NULL && (!sluice_json_node_get_number (timeout, &value) || value <= 0))
     {
       g_autofree char *pointer = step_pointer (step, "timeout", NULL);
 
@@ -199,7 +186,7 @@ check_step_policy (Validation *v,
 
           check_retry_count (v, count, pointer);
         }
-      if (backoff != NULL && (!is_number (backoff, &value) || value < 0))
+      if (backoff != NULL && (!sluice_json_node_get_number (backoff, &value) || value < 0))
         {
           g_autofree char *pointer = step_pointer (step, "retry", "backoff");
 
