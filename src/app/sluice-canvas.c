@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "sluice-canvas.h"
+#include "sluice-widget-private.h"
 #include "sluice.h"
 
 #define MIN_ZOOM     0.15
@@ -1685,8 +1686,7 @@ sluice_canvas_dispose (GObject *object)
   sluice_canvas_set_document (self, NULL);
   set_adjustment (self, &self->hadjustment, NULL);
   // An open port picker is our child.
-  while (gtk_widget_get_first_child (GTK_WIDGET (self)) != NULL)
-    gtk_widget_unparent (gtk_widget_get_first_child (GTK_WIDGET (self)));
+  _sluice_widget_unparent_children (GTK_WIDGET (self));
   set_adjustment (self, &self->vadjustment, NULL);
 
   G_OBJECT_CLASS (sluice_canvas_parent_class)->dispose (object);

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sluice-widget-private.h"
 #include "sluice-inspector.h"
 #include "sluice-json.h"
 #include "sluice-port-type.h"
@@ -1344,15 +1345,6 @@ on_selection_changed_cb (SluiceInspector *self,
 }
 
 static void
-unparent_children (GtkWidget *widget)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (widget)) != NULL)
-    gtk_widget_unparent (child);
-}
-
-static void
 sluice_inspector_dispose (GObject *object)
 {
   SluiceInspector *self = SLUICE_INSPECTOR (object);
@@ -1360,9 +1352,7 @@ sluice_inspector_dispose (GObject *object)
   sluice_inspector_set_document (self, NULL);
   g_clear_pointer (&self->editors, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), SLUICE_TYPE_INSPECTOR);
-  // dispose_template only unparents the children bound by name; the
-  // template's other top-level children must go too.
-  unparent_children (GTK_WIDGET (self));
+  _sluice_widget_unparent_children (GTK_WIDGET (self));
   g_clear_pointer (&self->step_id, g_free);
   g_clear_pointer (&self->structure, g_free);
   g_clear_object (&self->component);

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "sluice-widget-private.h"
 #include "sluice-palette.h"
 
 struct _SluicePalette
@@ -309,23 +310,12 @@ on_search_key_pressed_cb (SluicePalette         *self,
 }
 
 static void
-unparent_children (GtkWidget *widget)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (widget)) != NULL)
-    gtk_widget_unparent (child);
-}
-
-static void
 sluice_palette_dispose (GObject *object)
 {
   SluicePalette *self = SLUICE_PALETTE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SLUICE_TYPE_PALETTE);
-  // dispose_template only unparents the children bound by name; the
-  // template's other top-level children must go too.
-  unparent_children (GTK_WIDGET (self));
+  _sluice_widget_unparent_children (GTK_WIDGET (self));
   g_clear_object (&self->registry);
 
   G_OBJECT_CLASS (sluice_palette_parent_class)->dispose (object);

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sluice-widget-private.h"
 #include "sluice-problem.h"
 #include "sluice-problems-view.h"
 
@@ -209,24 +210,13 @@ on_row_activated_cb (SluiceProblemsView *self,
 }
 
 static void
-unparent_children (GtkWidget *widget)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (widget)) != NULL)
-    gtk_widget_unparent (child);
-}
-
-static void
 sluice_problems_view_dispose (GObject *object)
 {
   SluiceProblemsView *self = SLUICE_PROBLEMS_VIEW (object);
 
   sluice_problems_view_set_document (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SLUICE_TYPE_PROBLEMS_VIEW);
-  // dispose_template only unparents the children bound by name; the
-  // template's other top-level children must go too.
-  unparent_children (GTK_WIDGET (self));
+  _sluice_widget_unparent_children (GTK_WIDGET (self));
 
   G_OBJECT_CLASS (sluice_problems_view_parent_class)->dispose (object);
 }
