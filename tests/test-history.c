@@ -263,7 +263,7 @@ test_schema (Fixture       *f,
   g_autofree char *mode = NULL;
   gint64 id;
 
-  g_assert_cmpint (sluice_history_get_schema_version (f->history), ==, 2);
+  g_assert_cmpint (sluice_history_get_schema_version (f->history), ==, 3);
   g_assert_true (sluice_history_check_integrity (f->history, &error));
   g_assert_no_error (error);
 
@@ -278,7 +278,7 @@ test_schema (Fixture       *f,
 
   id = add_run (f->history, "keep", SLUICE_STATE_SUCCEEDED, 0, NULL);
   reopen (f);
-  g_assert_cmpint (sluice_history_get_schema_version (f->history), ==, 2);
+  g_assert_cmpint (sluice_history_get_schema_version (f->history), ==, 3);
   run = sluice_history_get_run (f->history, id, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (run->pipeline_name, ==, "keep");
@@ -1209,6 +1209,104 @@ test_crash_safety (void)
   g_assert_no_error (error);
 }
 
+static void
+test_events (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_run_event_free);
+  g_autoptr(GPtrArray) read = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(SluiceSqlite) db = NULL;
+  gint64 id = add_run (f->history, "events", SLUICE_STATE_RUNNING, 0, NULL);
+  gint64 other = add_run (f->history, "other", SLUICE_STATE_RUNNING, 0, NULL);
+  SluiceRunEvent *e;
+
+  e = sluice_run_event_new (SLUICE_RUN_EVENT_STEP_STATE, id, "a");
+  e->state = SLUICE_STATE_RUNNING;
+  e->attempt = 2;
+  e->text = g_strdup ("why\n'); DROP TABLE runs; --");
+  g_ptr_array_add (events, e);
+  // Log lines belong to log_lines: add_events leaves them out.
+  e = sluice_run_event_new (SLUICE_RUN_EVENT_LOG, id, "a");
+  e->text = g_strdup ("a line");
+  g_ptr_array_add (events, e);
+  e = sluice_run_event_new (SLUICE_RUN_EVENT_METRIC, id, "a");
+  e->name = g_strdup ("loss");
+  e->value = NAN;
+  e->index = 7;
+  g_ptr_array_add (events, e);
+  e = sluice_run_event_new (SLUICE_RUN_EVENT_ARTIFACT, other, "b");
+  e->name = g_strdup ("out");
+  e->hash = g_strdup ("abc");
+  g_ptr_array_add (events, e);
+  e = sluice_run_event_new (SLUICE_RUN_EVENT_RUN_STATE, id, NULL);
+  e->state = SLUICE_STATE_SUCCEEDED;
+  g_ptr_array_add (events, e);
+
+  g_assert_true (sluice_history_add_events (f->history, events, &error));
+  g_assert_no_error (error);
+
+  read = sluice_history_get_events (f->history, id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (read->len, ==, 3);
+  e = g_ptr_array_index (read, 0);
+  g_assert_cmpint (e->kind, ==, SLUICE_RUN_EVENT_STEP_STATE);
+  g_assert_cmpstr (e->step_id, ==, "a");
+  g_assert_cmpint (e->state, ==, SLUICE_STATE_RUNNING);
+  g_assert_cmpuint (e->attempt, ==, 2);
+  g_assert_cmpstr (e->text, ==, "why\n'); DROP TABLE runs; --");
+  g_assert_cmpint (e->seq, ==, ((SluiceRunEvent *) g_ptr_array_index (events, 0))->seq);
+  e = g_ptr_array_index (read, 1);
+  g_assert_cmpint (e->kind, ==, SLUICE_RUN_EVENT_METRIC);
+  g_assert_true (isnan (e->value));
+  g_assert_cmpint (e->index, ==, 7);
+  e = g_ptr_array_index (read, 2);
+  g_assert_cmpint (e->kind, ==, SLUICE_RUN_EVENT_RUN_STATE);
+  g_assert_null (e->step_id);
+  g_assert_cmpint (e->state, ==, SLUICE_STATE_SUCCEEDED);
+
+  // After a seq: only what follows, in order.
+  after = sluice_history_get_events (f->history, id, ((SluiceRunEvent *) g_ptr_array_index (read, 0))->seq, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->len, ==, 1);
+  g_assert_cmpint (((SluiceRunEvent *) g_ptr_array_index (after, 0))->kind, ==, SLUICE_RUN_EVENT_METRIC);
+
+  // A kind only a newer Sluice knows is skipped, not misread.
+  db = open_raw (f->path);
+  g_assert_true (sluice_sqlite_exec (db, "INSERT INTO events (run_id, kind) VALUES (1, 'from-the-future')", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&after, g_ptr_array_unref);
+  after = sluice_history_get_events (f->history, id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->len, ==, 3);
+}
+
+static void
+test_runner_start_grace (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SluiceRunRecord) fresh = NULL;
+  g_autoptr(SluiceRunRecord) stale = NULL;
+  gint64 fresh_id = add_run (f->history, "fresh", SLUICE_STATE_PENDING, 0, g_get_host_name ());
+  gint64 stale_id = add_run (f->history, "stale", SLUICE_STATE_PENDING, 0, g_get_host_name ());
+
+  // Recorded two minutes ago and still without a runner: lost.
+  stale = sluice_history_get_run (f->history, stale_id, &error);
+  stale->created_at -= 120 * G_USEC_PER_SEC;
+  g_assert_true (sluice_history_update_run (f->history, stale, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (sluice_history_mark_interrupted (f->history, &error), ==, 1);
+  g_assert_no_error (error);
+  fresh = sluice_history_get_run (f->history, fresh_id, &error);
+  g_assert_cmpint (fresh->state, ==, SLUICE_STATE_PENDING);
+  g_clear_pointer (&stale, sluice_run_record_free);
+  stale = sluice_history_get_run (f->history, stale_id, &error);
+  g_assert_cmpint (stale->state, ==, SLUICE_STATE_INTERRUPTED);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1226,6 +1324,8 @@ main (int    argc,
   ADD ("/history/attempts", test_attempts);
   ADD ("/history/log-lines", test_log_lines);
   ADD ("/history/metrics", test_metrics);
+  ADD ("/history/events", test_events);
+  ADD ("/history/runner-start-grace", test_runner_start_grace);
   ADD ("/history/artifacts", test_artifacts);
   ADD ("/history/cache", test_cache);
   ADD ("/history/mark-interrupted", test_mark_interrupted);

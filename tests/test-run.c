@@ -314,6 +314,59 @@ test_reuse_key_code_and_environment (Fixture       *f,
   g_clear_object (&run);
 }
 
+// With "code_files", a step sees and depends on just those files of a
+// shared code folder: editing a neighbour's script re-runs nothing.
+static void
+test_code_files (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (f->dir, "shared", NULL);
+  g_autofree char *code = g_build_filename (dir, "code", NULL);
+  g_autofree char *lib = g_build_filename (code, "lib", NULL);
+  g_autofree char *mine = g_build_filename (code, "mine.sh", NULL);
+  g_autofree char *helper = g_build_filename (lib, "helper.sh", NULL);
+  g_autofree char *other = g_build_filename (code, "other.sh", NULL);
+  g_autofree char *component = g_build_filename (dir, "lister.component.json", NULL);
+  g_autofree char *jobs = g_strdup_printf ("\"l\": {\"component\": \"file:%s\"}", component);
+  g_autoptr(SluicePipeline) pipeline = NULL;
+  g_autoptr(SluiceCacheHit) hit = NULL;
+  g_autoptr(SluiceStepRecord) record = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *listing_path = NULL;
+  SluiceRun *run = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (lib, 0755), ==, 0);
+  // The step writes what its working folder holds.
+  g_assert_true (g_file_set_contents (mine, ". lib/helper.sh; find . -type f | sort > \"$1\"\n", -1, NULL));
+  g_assert_true (g_file_set_contents (helper, "true\n", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "echo other\n", -1, NULL));
+  g_assert_true (g_file_set_contents (component,
+    "{\"name\": \"lister\", \"version\": \"1\", \"outputs\": {\"out\": {\"type\": \"uri_file\"}},"
+    " \"command\": \"sh mine.sh ${{outputs.out}}\", \"code\": \"code\", \"code_files\": [\"mine.sh\", \"lib\"]}", -1, NULL));
+
+  pipeline = make_pipeline (f, NULL, jobs);
+  g_assert_cmpint (run_to_end (f, pipeline, 1, &run), ==, SLUICE_STATE_SUCCEEDED);
+  record = step_record (f, run, "l");
+  hit = sluice_history_lookup_cache (f->history, record->cache_key, NULL);
+  g_assert_nonnull (hit);
+  listing_path = sluice_artifact_store_get_path (f->store, g_hash_table_lookup (hit->outputs, "out"));
+  g_assert_true (g_file_get_contents (listing_path, &listing, NULL, NULL));
+  g_assert_cmpstr (listing, ==, "./lib/helper.sh\n./mine.sh\n");
+  g_clear_object (&run);
+
+  // A file it does not list changes: reused.
+  g_assert_true (g_file_set_contents (other, "echo changed\n", -1, NULL));
+  g_assert_cmpint (run_to_end (f, pipeline, 1, &run), ==, SLUICE_STATE_SUCCEEDED);
+  g_assert_cmpint (sluice_run_get_step_state (run, "l"), ==, SLUICE_STATE_REUSED);
+  g_clear_object (&run);
+
+  // A file inside a listed folder changes: it runs again.
+  g_assert_true (g_file_set_contents (helper, "true # changed\n", -1, NULL));
+  g_assert_cmpint (run_to_end (f, pipeline, 1, &run), ==, SLUICE_STATE_SUCCEEDED);
+  g_assert_cmpint (sluice_run_get_step_state (run, "l"), ==, SLUICE_STATE_SUCCEEDED);
+  g_clear_object (&run);
+}
+
 static void
 test_nondeterministic_always_runs (Fixture       *f,
                                    gconstpointer  data)
@@ -765,6 +818,7 @@ main (int    argc,
   ADD ("/run/reuse-after-parameter-change", test_reuse_after_parameter_change);
   ADD ("/run/reuse-key-parts", test_reuse_key_parts);
   ADD ("/run/reuse-key-code-and-environment", test_reuse_key_code_and_environment);
+  ADD ("/run/code-files", test_code_files);
   ADD ("/run/nondeterministic-always-runs", test_nondeterministic_always_runs);
   ADD ("/run/parallel-and-sequential", test_parallel_and_sequential);
   ADD ("/run/compute-limits", test_compute_limits);

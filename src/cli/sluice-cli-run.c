@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <math.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 
 #include "sluice-cli-private.h"
 #include "sluice-run.h"
+#include "sluice-runner.h"
+#include "sluice-run-request.h"
 
 
 static char *opt_store;
@@ -133,6 +136,8 @@ typedef struct
   guint        status_timer;
   guint        status_lines;   // lines of the live block now on screen
   gint64       started_at;
+  const char  *store_root;     // a runner's: where step cancellations are asked
+  guint        request_timer;
 } RunView;
 
 typedef struct
@@ -302,6 +307,19 @@ on_stop_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+// `sluice cancel RUN --step STEP` and the app ask a runner, from another
+// process, to cancel one step (see sluice-run-request.h).
+static gboolean
+take_step_requests (gpointer user_data)
+{
+  RunView *view = user_data;
+  g_auto(GStrv) steps = sluice_run_request_take_cancel_steps (view->store_root, sluice_run_get_id (view->run));
+
+  for (guint i = 0; steps[i] != NULL; i++)
+    sluice_run_cancel_step (view->run, steps[i]);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 parse_value (const SluicePipelineIO *io,
              const char             *text,
@@ -416,9 +434,10 @@ load_run_pipeline (SluiceRunRecord *record)
 }
 
 static int
-execute_run (SluiceRun *run,
-             guint      total_steps,
-             gboolean   quiet)
+execute_run (SluiceRun  *run,
+             guint       total_steps,
+             gboolean    quiet,
+             const char *store_root)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GHashTable) running = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -433,12 +452,18 @@ execute_run (SluiceRun *run,
   signals[2] = g_unix_signal_add (SIGHUP, on_stop_signal, &view);
   if (view.tty)
     view.status_timer = g_timeout_add (250, show_status, &view);
+  view.store_root = store_root;
+  if (store_root != NULL)
+    view.request_timer = g_timeout_add (200, take_step_requests, &view);
 
   sluice_run_execute_async (run, NULL, on_run_finished, &view);
   g_main_loop_run (loop);
 
   clear_status (&view);
   g_clear_handle_id (&view.status_timer, g_source_remove);
+  g_clear_handle_id (&view.request_timer, g_source_remove);
+  if (store_root != NULL)
+    sluice_run_request_clear (store_root, sluice_run_get_id (run));
   for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
     g_source_remove (signals[i]);
   g_signal_handlers_disconnect_by_data (run, &view);
@@ -446,78 +471,24 @@ execute_run (SluiceRun *run,
   return view.state == SLUICE_STATE_SUCCEEDED ? 0 : 1;
 }
 
-// The detached runner: a new session, so closing the terminal does not
-// stop it, running this same binary on a run that is already recorded.
-static gboolean
-spawn_runner (const char  *self_path,
-              const char  *store_root,
-              gint64       run_id,
-              GError     **error)
-{
-  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, run_id);
-  g_autofree char *jobs = g_strdup_printf ("%d", opt_jobs);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  pid_t pid;
-  int rc;
-
-  g_ptr_array_add (argv, (char *) self_path);
-  g_ptr_array_add (argv, (char *) "run");
-  g_ptr_array_add (argv, (char *) "--runner");
-  g_ptr_array_add (argv, id);
-  g_ptr_array_add (argv, (char *) "--store");
-  g_ptr_array_add (argv, (char *) store_root);
-  g_ptr_array_add (argv, (char *) "--jobs");
-  g_ptr_array_add (argv, jobs);
-  for (guint i = 0; opt_force != NULL && opt_force[i] != NULL; i++)
-    {
-      g_ptr_array_add (argv, (char *) "--force");
-      g_ptr_array_add (argv, opt_force[i]);
-    }
-  for (guint i = 0; opt_components_dirs != NULL && opt_components_dirs[i] != NULL; i++)
-    {
-      g_ptr_array_add (argv, (char *) "--components");
-      g_ptr_array_add (argv, opt_components_dirs[i]);
-    }
-  g_ptr_array_add (argv, NULL);
-
-  posix_spawn_file_actions_init (&actions);
-  posix_spawnattr_init (&attr);
-  posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen (&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen (&actions, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSID);
-  rc = posix_spawn (&pid, self_path, &actions, &attr, (char * const *) argv->pdata, environ);
-  posix_spawn_file_actions_destroy (&actions);
-  posix_spawnattr_destroy (&attr);
-
-  if (rc != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (rc), "cannot start the runner: %s", g_strerror (rc));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static char *
-self_executable (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = g_file_read_link ("/proc/self/exe", &error);
-
-  return path ? path : g_strdup ("sluice");
-}
-
 static int
 run_detached (Backend   *backend,
               SluiceRun *run)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *self_path = self_executable ();
+  // This very binary, whatever $SLUICE_CLI says: the runner must understand it.
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
   gint64 id = sluice_run_get_id (run);
+  SluiceRunnerOptions options = {
+    .cli_path = self_path ? self_path : "sluice",
+    .store_root = sluice_artifact_store_get_root (backend->store),
+    .run_id = id,
+    .jobs = opt_jobs > 0 ? (guint) opt_jobs : 0,
+    .force_steps = (const char * const *) opt_force,
+    .components_dirs = (const char * const *) opt_components_dirs,
+  };
 
-  if (!spawn_runner (self_path, sluice_artifact_store_get_root (backend->store), id, &error))
+  if (sluice_runner_spawn (&options, &error) == 0)
     {
       g_printerr ("sluice run: %s\n", error->message);
       return 2;
@@ -599,7 +570,8 @@ sluice_cli_run (int    argc,
 
   if (!opt_run_json && !opt_runner)
     printf ("run %" G_GINT64_FORMAT "\n", sluice_run_get_id (run));
-  return execute_run (run, sluice_pipeline_get_steps (pipeline)->len, opt_runner > 0);
+  return execute_run (run, sluice_pipeline_get_steps (pipeline)->len, opt_runner > 0,
+                      sluice_artifact_store_get_root (backend.store));
 }
 
 /* runs, logs, metrics, lineage, cancel, gc ---------------------------------------- */
@@ -681,20 +653,114 @@ runs_show (Backend *backend,
   return 0;
 }
 
+/* runs compare: what differs between runs, and what they measured */
+
+static gboolean opt_compare_json;
+
+static const GOptionEntry compare_entries[] = {
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_compare_json, N_("Print the comparison as JSON"), NULL },
+  { NULL }
+};
+
+static void
+print_comparison (SluiceRunComparison *comparison)
+{
+  guint n = sluice_run_comparison_get_n_runs (comparison);
+  GPtrArray *diffs = sluice_run_comparison_get_diffs (comparison);
+  GPtrArray *metrics = sluice_run_comparison_get_metrics (comparison);
+
+  printf ("%-10s %-24s %-20s", "KIND", "STEP", "NAME");
+  for (guint i = 0; i < n; i++)
+    printf (" RUN %-14" G_GINT64_FORMAT, sluice_run_comparison_get_run (comparison, i)->id);
+  printf ("\n");
+  for (guint r = 0; r < diffs->len; r++)
+    {
+      const SluiceDiffRow *row = g_ptr_array_index (diffs, r);
+
+      printf ("%-10s %-24s %-20s", sluice_diff_kind_to_string (row->kind), row->step_id ? row->step_id : "-", row->name);
+      for (guint i = 0; i < row->n_values; i++)
+        printf (" %-18.18s", row->values[i] ? row->values[i] : "-");
+      printf ("\n");
+    }
+  if (diffs->len == 0)
+    printf ("(no differences in inputs, parameters or code)\n");
+
+  printf ("\n%-10s %-24s %-20s", "METRIC", "STEP", "NAME");
+  for (guint i = 0; i < n; i++)
+    printf (" RUN %-14" G_GINT64_FORMAT, sluice_run_comparison_get_run (comparison, i)->id);
+  printf ("\n");
+  for (guint r = 0; r < metrics->len; r++)
+    {
+      const SluiceMetricRow *row = g_ptr_array_index (metrics, r);
+
+      printf ("%-10s %-24s %-20s", "", row->step_id, row->name);
+      for (guint i = 0; i < row->n_values; i++)
+        {
+          g_autofree char *value = isnan (row->values[i]) ? g_strdup ("-") : g_strdup_printf ("%.6g", row->values[i]);
+
+          printf (" %-1s%-17s", (gint) i == row->best ? "*" : "", value);
+        }
+      printf ("\n");
+    }
+}
+
+static int
+runs_compare (Backend  *backend,
+              int       argc,
+              char    **argv)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(SluiceRunComparison) comparison = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 2; i < argc; i++)
+    {
+      gint64 id;
+
+      if (!parse_run_id (argv[i], &id))
+        return 2;
+      g_array_append_val (ids, id);
+    }
+  if (!(comparison = sluice_run_comparison_new (backend->history, (const gint64 *) ids->data, ids->len, &error)))
+    {
+      g_printerr ("sluice runs compare: %s\n", error->message);
+      return 1;
+    }
+  if (opt_compare_json)
+    {
+      g_autoptr(JsonNode) node = sluice_run_comparison_to_json (comparison);
+      g_autofree char *text = json_to_string (node, TRUE);
+
+      printf ("%s\n", text);
+    }
+  else
+    print_comparison (comparison);
+  return 0;
+}
+
 int
 sluice_cli_runs (int    argc,
                  char **argv)
 {
-  g_autoptr(GOptionContext) context = sluice_cli_context ("list | show RUN", "List earlier runs, or show one.", NULL, FALSE);
+  g_autoptr(GOptionContext) context = sluice_cli_context ("list | show RUN | compare RUN RUN…", "List earlier runs, show one, or compare runs.", compare_entries, FALSE);
   g_auto(Backend) backend = { NULL, NULL };
   gint64 run_id = 0;
 
   g_option_context_add_main_entries (context, store_entries, GETTEXT_PACKAGE);
   if (!sluice_cli_parse (context, &argc, &argv))
     return 2;
+  if (argc >= 2 && g_str_equal (argv[1], "compare"))
+    {
+      if (argc < 4)
+        {
+          g_printerr ("sluice runs compare: give two or more RUN numbers\n");
+          return 2;
+        }
+      return open_backend (&backend) ? runs_compare (&backend, argc, argv) : 2;
+    }
   if (!((argc == 2 && g_str_equal (argv[1], "list")) || (argc == 3 && g_str_equal (argv[1], "show"))))
     {
-      g_printerr ("sluice runs: use `list` or `show RUN` (see sluice runs --help)\n");
+      g_printerr ("sluice runs: use `list`, `show RUN` or `compare RUN RUN…` (see sluice runs --help)\n");
       return 2;
     }
   if (argc == 3 && !parse_run_id (argv[2], &run_id))
@@ -907,11 +973,17 @@ sluice_cli_lineage (int    argc,
   return 0;
 }
 
+static char *opt_cancel_step;
+
 int
 sluice_cli_cancel (int    argc,
                    char **argv)
 {
-  g_autoptr(GOptionContext) context = sluice_cli_context ("RUN", "Cancel a run that is going on in the background.", NULL, FALSE);
+  static const GOptionEntry entries[] = {
+    { "step", 0, 0, G_OPTION_ARG_STRING, &opt_cancel_step, N_("Cancel only STEP; the steps that need its outputs are skipped"), N_("STEP") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = sluice_cli_context ("RUN", "Cancel a run that is going on in the background.", entries, FALSE);
   g_auto(Backend) backend = { NULL, NULL };
   g_autoptr(SluiceRunRecord) r = NULL;
   g_autoptr(GError) error = NULL;
@@ -928,6 +1000,16 @@ sluice_cli_cancel (int    argc,
     {
       printf ("run %" G_GINT64_FORMAT " is not going on (%s)\n", run_id, sluice_state_to_string (r->state));
       return 1;
+    }
+  if (opt_cancel_step != NULL)
+    {
+      if (!sluice_run_request_cancel_step (sluice_artifact_store_get_root (backend.store), run_id, opt_cancel_step, &error))
+        {
+          g_printerr ("sluice cancel: %s\n", error->message);
+          return 2;
+        }
+      printf ("cancelling step %s of run %" G_GINT64_FORMAT "\n", opt_cancel_step, run_id);
+      return 0;
     }
   // The runner cancels its steps (SIGTERM to each process group, SIGKILL
   // after a grace period) and records the run as cancelled.

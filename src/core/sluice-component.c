@@ -28,6 +28,7 @@ struct _SluiceComponent
   char            *command;
   SluiceTemplate  *template;
   char            *code_dir;
+  char           **code_files;   // NULL: the whole code folder
   JsonNode        *environment;
   JsonNode        *resources;
   GPtrArray       *inputs;       // SluicePortSpec*
@@ -40,7 +41,7 @@ G_DEFINE_FINAL_TYPE (SluiceComponent, sluice_component, G_TYPE_OBJECT)
 
 static const char * const component_keys[] = {
   "$schema", "type", "name", "version", "display_name", "description", "category", "tags",
-  "is_deterministic", "inputs", "outputs", "command", "code", "environment", "resources", NULL,
+  "is_deterministic", "inputs", "outputs", "command", "code", "code_files", "environment", "resources", NULL,
 };
 
 static const char * const port_keys[] = {
@@ -75,6 +76,7 @@ sluice_component_finalize (GObject *object)
   g_free (self->command);
   g_clear_pointer (&self->template, sluice_template_free);
   g_free (self->code_dir);
+  g_strfreev (self->code_files);
   g_clear_pointer (&self->environment, json_node_unref);
   g_clear_pointer (&self->resources, json_node_unref);
   g_clear_pointer (&self->inputs, g_ptr_array_unref);
@@ -465,6 +467,90 @@ load_code (SluiceLoadContext *ctx,
                     "code folder '%s' does not exist", code);
 }
 
+// One entry of "code_files": a file or folder inside the code folder.
+static gboolean
+check_code_file (SluiceLoadContext *ctx,
+                 SluiceComponent   *self,
+                 const char        *path,
+                 guint              index)
+{
+  g_autofree char *pointer = g_strdup_printf ("/code_files/%u", index);
+  g_autofree char *full = NULL;
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+
+  if (*path == '\0' || g_path_is_absolute (path))
+    {
+      _sluice_report (ctx, SLUICE_SEVERITY_ERROR, "invalid-code-file", pointer,
+                      "'%s' must be a path inside the code folder, relative to it", path);
+      return FALSE;
+    }
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (g_str_equal (parts[i], ".."))
+      {
+        _sluice_report (ctx, SLUICE_SEVERITY_ERROR, "invalid-code-file", pointer,
+                        "'%s' leaves the code folder ('..' is not allowed)", path);
+        return FALSE;
+      }
+  full = g_build_filename (self->code_dir, path, NULL);
+  if (!g_file_test (full, G_FILE_TEST_EXISTS))
+    {
+      _sluice_report (ctx, SLUICE_SEVERITY_ERROR, "missing-code", pointer,
+                      "'%s' is not in the code folder", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+// "code_files": the part of a shared code folder this component uses. Only
+// those are copied for its steps and hashed for their reuse key, so editing
+// another component's script in the same folder does not re-run them.
+static void
+load_code_files (SluiceLoadContext *ctx,
+                 SluiceComponent   *self,
+                 JsonObject        *root)
+{
+  JsonNode *node = json_object_get_member (root, "code_files");
+  g_autoptr(GStrvBuilder) files = g_strv_builder_new ();
+  gboolean all_good = TRUE;
+  JsonArray *array;
+
+  if (node == NULL)
+    return;
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0)
+    {
+      _sluice_report (ctx, SLUICE_SEVERITY_ERROR, "wrong-type", "/code_files",
+                      "'code_files' must be a non-empty list of paths inside the code folder");
+      return;
+    }
+  if (self->code_dir == NULL)
+    {
+      _sluice_report (ctx, SLUICE_SEVERITY_ERROR, "missing-code", "/code_files",
+                      "'code_files' needs a 'code' folder to pick them from");
+      return;
+    }
+
+  // Every bad entry is reported, not just the first.
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+        {
+          g_autofree char *pointer = g_strdup_printf ("/code_files/%u", i);
+
+          _sluice_report (ctx, SLUICE_SEVERITY_ERROR, "wrong-type", pointer, "a code file must be a string");
+          all_good = FALSE;
+        }
+      else if (!check_code_file (ctx, self, json_node_get_string (element), i))
+        all_good = FALSE;
+      else
+        g_strv_builder_add (files, json_node_get_string (element));
+    }
+  if (all_good)
+    self->code_files = g_strv_builder_end (files);
+}
+
 static void
 load_identity (SluiceLoadContext *ctx,
                SluiceComponent   *self,
@@ -585,6 +671,7 @@ sluice_component_load_data (const char *data,
   check_names_unique (&ctx, self);
   load_command (&ctx, self, root);
   load_code (&ctx, self, root);
+  load_code_files (&ctx, self, root);
   self->environment = copy_member (root, "environment");
   self->resources = copy_member (root, "resources");
   self->valid = self->name != NULL && self->version != NULL && !sluice_problems_have_errors (local);
@@ -688,6 +775,13 @@ sluice_component_get_template (SluiceComponent *self)
   return self->template;
 }
 
+const char * const *
+sluice_component_get_code_files (SluiceComponent *self)
+{
+  g_return_val_if_fail (SLUICE_IS_COMPONENT (self), NULL);
+  return (const char * const *) self->code_files;
+}
+
 const char *
 sluice_component_get_code_dir (SluiceComponent *self)
 {
@@ -753,7 +847,7 @@ sluice_component_to_data (SluiceComponent *self)
 {
   static const char * const top_order[] = {
     "$schema", "type", "name", "version", "display_name", "description", "category", "tags",
-    "is_deterministic", "inputs", "outputs", "command", "code", "environment", "resources", NULL,
+    "is_deterministic", "inputs", "outputs", "command", "code", "code_files", "environment", "resources", NULL,
   };
   g_autoptr(JsonObject) top = NULL;
   g_autoptr(JsonNode) node = NULL;

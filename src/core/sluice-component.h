@@ -44,6 +44,9 @@ gboolean              sluice_component_get_is_deterministic (SluiceComponent *se
 const char           *sluice_component_get_command       (SluiceComponent  *self);
 SluiceTemplate       *sluice_component_get_template      (SluiceComponent  *self);
 const char           *sluice_component_get_code_dir      (SluiceComponent  *self);
+// The files and folders of the code folder this component uses, or NULL
+// for all of it.
+const char * const   *sluice_component_get_code_files    (SluiceComponent  *self);
 JsonNode             *sluice_component_get_environment   (SluiceComponent  *self);
 JsonNode             *sluice_component_get_resources     (SluiceComponent  *self);
 GPtrArray            *sluice_component_get_inputs        (SluiceComponent  *self);

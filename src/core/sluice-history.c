@@ -14,6 +14,7 @@
 
 #include "sluice-history.h"
 #include "sluice-json.h"
+#include "sluice-process.h"
 #include "sluice-sqlite.h"
 
 struct _SluiceHistory
@@ -126,11 +127,34 @@ static const char * const migrations[] = {
 
   // 2: the interpreter and tool versions a step ran with, as a JSON object.
   "ALTER TABLE steps ADD COLUMN tool_versions TEXT;",
+
+  // 3: every event of a run but its log lines (those are in log_lines), in
+  // order, so a monitor in another process (the app, the server's event
+  // stream) replays a run exactly and resumes after the last one it saw.
+  // AUTOINCREMENT: seq only grows, it is a cursor.
+  "CREATE TABLE events ("
+  "  seq     INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+  "  kind    TEXT NOT NULL,"
+  "  step_id TEXT,"
+  "  time    INTEGER NOT NULL DEFAULT 0,"
+  "  state   TEXT,"
+  "  attempt INTEGER NOT NULL DEFAULT 0,"
+  "  text    TEXT,"
+  "  name    TEXT,"
+  "  value   REAL,"
+  "  idx     INTEGER NOT NULL DEFAULT -1,"
+  "  hash    TEXT"
+  ");"
+  "CREATE INDEX events_by_run ON events (run_id);",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))
 
 // States in which a run or step has not finished; SQL for the same set.
+// How long a recorded run may wait for its runner before it counts as lost.
+#define RUNNER_START_GRACE_USEC (60 * G_USEC_PER_SEC)
+
 #define UNFINISHED_STATES "('pending', 'queued', 'running')"
 
 /* errors and statements ------------------------------------------------------ */
@@ -836,6 +860,149 @@ sluice_history_add_attempt (SluiceHistory  *self,
   return step_done (self, statement, error);
 }
 
+/* events --------------------------------------------------------------------- */
+
+static gboolean
+insert_event (SluiceHistory          *self,
+              SluiceSqliteStatement  *statement,
+              SluiceRunEvent         *event,
+              GError                **error)
+{
+  gboolean has_state = event->kind == SLUICE_RUN_EVENT_RUN_STATE || event->kind == SLUICE_RUN_EVENT_STEP_STATE;
+
+  bind_int (statement, 1, event->run_id);
+  check_bind (sqlite3_bind_text (statement, 2, sluice_run_event_kind_to_string (event->kind), -1, SQLITE_STATIC));
+  bind_text (statement, 3, event->step_id);
+  bind_int (statement, 4, event->time);
+  if (has_state)
+    bind_state (statement, 5, event->state);
+  bind_int (statement, 6, event->attempt);
+  bind_text (statement, 7, event->text);
+  bind_text (statement, 8, event->name);
+  if (event->kind == SLUICE_RUN_EVENT_METRIC)
+    check_bind (sqlite3_bind_double (statement, 9, event->value));
+  bind_int (statement, 10, event->index);
+  bind_text (statement, 11, event->hash);
+  if (!step_done (self, statement, error))
+    return FALSE;
+
+  event->seq = sluice_sqlite_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+gboolean
+sluice_history_add_events (SluiceHistory  *self,
+                           GPtrArray      *events,
+                           GError        **error)
+{
+  SluiceSqliteStatement *statement;
+
+  g_return_val_if_fail (SLUICE_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (events != NULL, FALSE);
+
+  if (events->len == 0)
+    return TRUE;
+
+  statement = prepare (self, "INSERT INTO events (run_id, kind, step_id, time, state, attempt, text, name, value, idx, hash) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", error);
+  if (statement == NULL || !sluice_history_begin (self, error))
+    return FALSE;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      SluiceRunEvent *event = g_ptr_array_index (events, i);
+
+      // Log lines have their own table; they are never stored twice.
+      if (event->kind != SLUICE_RUN_EVENT_LOG && !insert_event (self, statement, event, error))
+        {
+          sluice_history_rollback (self);
+          return FALSE;
+        }
+    }
+  if (!sluice_history_commit (self, error))
+    {
+      sluice_history_rollback (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+kind_from_string (const char         *text,
+                  SluiceRunEventKind *kind)
+{
+  static const SluiceRunEventKind kinds[] = {
+    SLUICE_RUN_EVENT_RUN_STATE, SLUICE_RUN_EVENT_STEP_STATE, SLUICE_RUN_EVENT_LOG,
+    SLUICE_RUN_EVENT_METRIC, SLUICE_RUN_EVENT_ARTIFACT,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_strcmp0 (text, sluice_run_event_kind_to_string (kinds[i])) == 0)
+      {
+        *kind = kinds[i];
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static SluiceRunEvent *
+read_event (SluiceSqliteStatement *statement)
+{
+  SluiceRunEventKind kind;
+  SluiceRunEvent *event;
+
+  // A kind only a newer Sluice writes: skipped by the caller.
+  if (!kind_from_string ((const char *) sqlite3_column_text (statement, 2), &kind))
+    kind = (SluiceRunEventKind) -1;
+
+  event = sluice_run_event_new (kind, sqlite3_column_int64 (statement, 1), (const char *) sqlite3_column_text (statement, 3));
+  event->seq = sqlite3_column_int64 (statement, 0);
+  event->time = sqlite3_column_int64 (statement, 4);
+  if (sqlite3_column_type (statement, 5) != SQLITE_NULL)
+    event->state = column_state (statement, 5);
+  event->attempt = (guint) sqlite3_column_int64 (statement, 6);
+  event->text = column_dup (statement, 7);
+  event->name = column_dup (statement, 8);
+  event->value = sqlite3_column_type (statement, 9) == SQLITE_NULL ? NAN : sqlite3_column_double (statement, 9);
+  event->index = sqlite3_column_int64 (statement, 10);
+  event->hash = column_dup (statement, 11);
+  return event;
+}
+
+GPtrArray *
+sluice_history_get_events (SluiceHistory  *self,
+                           gint64          run_id,
+                           gint64          after_seq,
+                           guint           limit,
+                           GError        **error)
+{
+  SluiceSqliteStatement *statement;
+  g_autoptr(GPtrArray) events = NULL;
+
+  g_return_val_if_fail (SLUICE_IS_HISTORY (self), NULL);
+
+  statement = prepare (self, "SELECT seq, run_id, kind, step_id, time, state, attempt, text, name, value, idx, hash "
+                             "FROM events WHERE run_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", error);
+  if (statement == NULL)
+    return NULL;
+
+  bind_int (statement, 1, run_id);
+  bind_int (statement, 2, after_seq);
+  bind_int (statement, 3, limit == 0 ? -1 : (gint64) limit);
+  events = collect (self, statement, (ReadRowFunc) read_event, (GDestroyNotify) sluice_run_event_free, error);
+  if (events == NULL)
+    return NULL;
+
+  for (guint i = events->len; i > 0; i--)
+    {
+      SluiceRunEvent *event = g_ptr_array_index (events, i - 1);
+
+      if ((int) event->kind < 0)
+        g_ptr_array_remove_index (events, i - 1);
+    }
+  return g_steal_pointer (&events);
+}
+
 /* logs and metrics ----------------------------------------------------------- */
 
 static gboolean
@@ -1244,12 +1411,17 @@ find_orphans (SluiceHistory  *self,
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   int rc;
 
+  // A run recorded a moment ago whose runner has not started yet (pid 0,
+  // still pending) is not an orphan: `run --detach`, the app and the server
+  // record the run first, then start its runner.
   statement = prepare (self, "SELECT id, runner_pid FROM runs "
-                             "WHERE state IN " UNFINISHED_STATES " AND (host IS NULL OR host = ?1)", error);
+                             "WHERE state IN " UNFINISHED_STATES " AND (host IS NULL OR host = ?1) "
+                             "AND NOT (runner_pid = 0 AND state = 'pending' AND created_at > ?2)", error);
   if (statement == NULL)
     return NULL;
 
   bind_text (statement, 1, g_get_host_name ());
+  bind_int (statement, 2, g_get_real_time () - RUNNER_START_GRACE_USEC);
   while ((rc = step (self, statement, error)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (statement, 0);
@@ -1259,6 +1431,17 @@ find_orphans (SluiceHistory  *self,
     }
 
   return rc == SQLITE_DONE ? g_steal_pointer (&ids) : NULL;
+}
+
+static void
+kill_orphans_of (SluiceHistory *self,
+                 gint64         run_id)
+{
+  g_autofree char *store_root = g_path_get_dirname (sluice_sqlite_get_path (self->db));
+  guint killed = sluice_process_kill_orphans (store_root, run_id);
+
+  if (killed > 0)
+    g_debug ("run %" G_GINT64_FORMAT ": stopped %u process groups its dead runner left", run_id, killed);
 }
 
 // Whether it changed the run; the state test makes two processes doing
@@ -1282,6 +1465,10 @@ interrupt_run (SluiceHistory  *self,
     return FALSE;
   if (!(*changed = sluice_sqlite_changes (self->db) > 0))
     return TRUE;
+
+  // Its runner is gone; the steps it started must not run on unseen,
+  // writing into the store. The store is the folder of this database.
+  kill_orphans_of (self, run_id);
 
   // Steps that never started keep finished_at unset.
   statement = prepare (self, "UPDATE steps SET state = 'interrupted', "

@@ -8,6 +8,7 @@
 
 #include <glib-object.h>
 
+#include "sluice-run-event.h"
 #include "sluice-state.h"
 
 G_BEGIN_DECLS
@@ -176,6 +177,20 @@ GPtrArray      *sluice_history_get_log_lines     (SluiceHistory     *self,
                                                   gint64             run_id,
                                                   const char        *step_id,
                                                   guint              attempt,
+                                                  gint64             after_seq,
+                                                  guint              limit,
+                                                  GError           **error);
+
+// Events but log lines (which go to add_log_lines), in order, all or none;
+// each event's seq is set. The runner records every event it emits, so
+// monitors in other processes can replay and follow a run.
+gboolean        sluice_history_add_events        (SluiceHistory     *self,
+                                                  GPtrArray         *events,
+                                                  GError           **error);
+// A run's recorded events with seq > after_seq, in order (with seq set).
+// limit 0 = no limit.
+GPtrArray      *sluice_history_get_events        (SluiceHistory     *self,
+                                                  gint64             run_id,
                                                   gint64             after_seq,
                                                   guint              limit,
                                                   GError           **error);

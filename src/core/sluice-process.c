@@ -15,6 +15,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -406,4 +407,85 @@ sluice_process_free (SluiceProcess *process)
 
   g_cancellable_cancel (process->cancellable);
   process_unref (process);
+}
+
+/* orphans -------------------------------------------------------------------- */
+
+static gboolean
+environ_has (const char *pid,
+             const char *entry)
+{
+  g_autofree char *path = g_build_filename ("/proc", pid, "environ", NULL);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  gsize entry_length = strlen (entry);
+
+  // Another user's process, or one that ended: not ours to judge.
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return FALSE;
+  for (gsize at = 0; at < length; at += strlen (contents + at) + 1)
+    if (strncmp (contents + at, entry, entry_length + 1) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+works_inside (const char *pid,
+              const char *root)
+{
+  g_autofree char *link = g_build_filename ("/proc", pid, "cwd", NULL);
+  g_autofree char *cwd = g_file_read_link (link, NULL);
+
+  return cwd != NULL && g_str_has_prefix (cwd, root) && cwd[strlen (root)] == '/';
+}
+
+// Field 5 of /proc/PID/stat; the command name before it may hold spaces
+// and parentheses, so it is read after the last ')'.
+static pid_t
+process_group_of (const char *pid)
+{
+  g_autofree char *path = g_build_filename ("/proc", pid, "stat", NULL);
+  g_autofree char *stat = NULL;
+  char state;
+  int ppid, pgrp;
+  const char *end;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || (end = strrchr (stat, ')')) == NULL)
+    return 0;
+  if (sscanf (end + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
+    return 0;
+  return pgrp;
+}
+
+guint
+sluice_process_kill_orphans (const char *store_root,
+                             gint64      run_id)
+{
+  g_autofree char *entry = g_strdup_printf ("SLUICE_RUN_ID=%" G_GINT64_FORMAT, run_id);
+  g_autofree char *root = NULL;
+  g_autoptr(GHashTable) groups = g_hash_table_new (NULL, NULL);
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  GHashTableIter iter;
+  gpointer group;
+  const char *name;
+  guint killed = 0;
+
+  g_return_val_if_fail (store_root != NULL, 0);
+
+  root = g_canonicalize_filename (store_root, NULL);
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
+    {
+      pid_t pgrp;
+
+      if (!g_ascii_isdigit (name[0]) || !environ_has (name, entry) || !works_inside (name, root))
+        continue;
+      if ((pgrp = process_group_of (name)) > 1 && pgrp != getpgrp ())
+        g_hash_table_add (groups, GINT_TO_POINTER (pgrp));
+    }
+
+  g_hash_table_iter_init (&iter, groups);
+  while (g_hash_table_iter_next (&iter, &group, NULL))
+    if (kill (-(pid_t) GPOINTER_TO_INT (group), SIGKILL) == 0)
+      killed++;
+  return killed;
 }

@@ -39,6 +39,12 @@ void           sluice_process_terminate  (SluiceProcess         *process,
                                           guint                  grace_ms);
 // Frees it; a process still running is killed first (SIGKILL to its group).
 void           sluice_process_free       (SluiceProcess         *process);
+// After a runner died (kill -9, power cut while suspended…), the steps it
+// started live on in their own process groups. This kills (SIGKILL) every
+// group holding a process of that run: SLUICE_RUN_ID=run_id in its
+// environment and its working folder inside store_root. Returns how many.
+guint          sluice_process_kill_orphans (const char          *store_root,
+                                          gint64                 run_id);
 char          *sluice_find_program       (const char            *program,
                                           const char * const    *envp);
 

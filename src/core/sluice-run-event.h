@@ -37,6 +37,8 @@ typedef struct
   double              value;       // METRIC
   gint64              index;       // METRIC step index, -1 if none
   char               *hash;        // ARTIFACT content hash
+  gint64              seq;         // row in the history (events or log_lines), 0 if not recorded
+  char               *cursor;      // a monitor's position after this event, or NULL
 } SluiceRunEvent;
 
 GType           sluice_run_event_get_type   (void) G_GNUC_CONST;
@@ -47,6 +49,10 @@ SluiceRunEvent *sluice_run_event_copy       (const SluiceRunEvent *event);
 void            sluice_run_event_free       (SluiceRunEvent       *event);
 const char     *sluice_run_event_kind_to_string (SluiceRunEventKind kind);
 JsonNode       *sluice_run_event_to_json    (const SluiceRunEvent *event);
+// The reverse of sluice_run_event_to_json(), for events that come back
+// over the network. Errors (SLUICE_ERROR_INVALID) name what is missing.
+SluiceRunEvent *sluice_run_event_new_from_json (JsonNode          *node,
+                                                GError           **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SluiceRunEvent, sluice_run_event_free)
 

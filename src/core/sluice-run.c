@@ -82,6 +82,7 @@ struct _SluiceRun
   guint                    tick_source;
   guint                    flush_source;
   GPtrArray               *pending_logs;      // SluiceLogLine*
+  GPtrArray               *pending_events;    // SluiceRunEvent*, all kinds but logs
   gboolean                 stopping;          // a failure or cancel: start nothing new
   gboolean                 cancelled;
   gboolean                 continue_on_failure;
@@ -162,6 +163,7 @@ sluice_run_finalize (GObject *object)
   g_clear_pointer (&self->forced, g_hash_table_unref);
   g_clear_pointer (&self->steps_by_id, g_hash_table_unref);
   g_clear_pointer (&self->pending_logs, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_events, g_ptr_array_unref);
   g_clear_object (&self->task);
   g_free (self->base_dir);
   g_clear_pointer (&self->specs, g_hash_table_unref);
@@ -197,6 +199,7 @@ sluice_run_init (SluiceRun *self)
   self->forced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->steps_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->pending_logs = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_log_line_free);
+  self->pending_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_run_event_free);
   self->kill_grace_ms = DEFAULT_KILL_GRACE_MS;
   self->state = SLUICE_STATE_PENDING;
   self->specs = g_hash_table_new_full (NULL, NULL, NULL, g_free);
@@ -279,12 +282,29 @@ sluice_run_get_step_state (SluiceRun  *self,
 
 /* events and history ------------------------------------------------------- */
 
+static gboolean flush_history (gpointer user_data);
+
+static void
+schedule_flush (SluiceRun *self)
+{
+  if (self->flush_source == 0)
+    self->flush_source = g_timeout_add (LOG_FLUSH_INTERVAL_MS, flush_history, self);
+}
+
+// Every event but log lines (add_log queues those) is also kept for the
+// history's events table, so monitors in other processes see the same.
 static void
 emit (SluiceRun      *self,
       SluiceRunEvent *event)
 {
   g_signal_emit (self, signals[EVENT], 0, event);
-  sluice_run_event_free (event);
+  if (event->kind != SLUICE_RUN_EVENT_LOG && self->record != NULL && self->record->id > 0)
+    {
+      g_ptr_array_add (self->pending_events, event);
+      schedule_flush (self);
+    }
+  else
+    sluice_run_event_free (event);
 }
 
 static void
@@ -296,24 +316,29 @@ warn_history (const char *what,
   g_warning ("could not record %s: %s", what, error ? error->message : "unknown error");
 }
 
+// Log lines and events go to the history together, every
+// LOG_FLUSH_INTERVAL_MS: one transaction for many of them, and a monitor
+// reading both tables sees them consistently.
 static gboolean
-flush_logs (gpointer user_data)
+flush_history (gpointer user_data)
 {
   SluiceRun *self = user_data;
   g_autoptr(GError) error = NULL;
 
   self->flush_source = 0;
-  if (self->pending_logs->len == 0)
+  if (self->pending_logs->len == 0 && self->pending_events->len == 0)
     return G_SOURCE_REMOVE;
 
   if (!sluice_history_begin (self->history, &error) ||
       !sluice_history_add_log_lines (self->history, self->pending_logs, &error) ||
+      !sluice_history_add_events (self->history, self->pending_events, &error) ||
       !sluice_history_commit (self->history, &error))
     {
       sluice_history_rollback (self->history);
-      warn_history ("log lines", error);
+      warn_history ("log lines and events", error);
     }
   g_ptr_array_set_size (self->pending_logs, 0);
+  g_ptr_array_set_size (self->pending_events, 0);
   return G_SOURCE_REMOVE;
 }
 
@@ -334,8 +359,7 @@ add_log (StepRun    *sr,
   line->time = event->time;
   line->text = g_strdup (text);
   g_ptr_array_add (self->pending_logs, line);
-  if (self->flush_source == 0)
-    self->flush_source = g_timeout_add (LOG_FLUSH_INTERVAL_MS, flush_logs, self);
+  schedule_flush (self);
 
   event->attempt = sr->attempt;
   event->stream = stream;
@@ -736,6 +760,44 @@ compute_tool_versions (StepRun *sr)
   sr->tool_versions = json_text (node);
 }
 
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+// The listed part of a code folder, by relative path and content, in a
+// fixed order: the same files give the same hash whatever else is there.
+static char *
+hash_code_files (const char         *code_dir,
+                 const char * const *files,
+                 SluiceStatCache    *cache,
+                 GError            **error)
+{
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  SluiceHasher *hasher = sluice_hasher_new ();
+
+  for (guint i = 0; files[i] != NULL; i++)
+    g_ptr_array_add (sorted, (gpointer) files[i]);
+  g_ptr_array_sort (sorted, (GCompareFunc) compare_strings);
+
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      g_autofree char *path = g_build_filename (code_dir, g_ptr_array_index (sorted, i), NULL);
+      g_autofree char *hash = sluice_hash_path (path, cache, error);
+
+      if (hash == NULL)
+        {
+          g_free (sluice_hasher_finish (hasher));
+          return NULL;
+        }
+      sluice_hasher_update_str (hasher, g_ptr_array_index (sorted, i));
+      sluice_hasher_update_str (hasher, hash);
+    }
+  return sluice_hasher_finish (hasher);
+}
+
 static gboolean
 compute_code_hash (StepRun  *sr,
                    GError  **error)
@@ -745,7 +807,11 @@ compute_code_hash (StepRun  *sr,
   if (code_dir == NULL)
     return TRUE;
   sr->code_git_commit = find_git_commit (code_dir);
-  sr->code_hash = sluice_hash_tree (code_dir, sluice_artifact_store_get_stat_cache (sr->run->store), error);
+  if (sluice_component_get_code_files (sr->component) != NULL)
+    sr->code_hash = hash_code_files (code_dir, sluice_component_get_code_files (sr->component),
+                                     sluice_artifact_store_get_stat_cache (sr->run->store), error);
+  else
+    sr->code_hash = sluice_hash_tree (code_dir, sluice_artifact_store_get_stat_cache (sr->run->store), error);
   if (sr->code_hash == NULL)
     g_prefix_error (error, "code folder: ");
   return sr->code_hash != NULL;
@@ -957,6 +1023,31 @@ static void on_process_line (SluiceProcess *process, char stream, const char *li
 static void on_process_exit (SluiceProcess *process, int exit_code, int signal, gpointer user_data);
 static gboolean on_step_timeout (gpointer user_data);
 
+// Only what the component lists: a step cannot come to depend on a file
+// its reuse key does not cover.
+static gboolean
+copy_code_files (const char         *code_dir,
+                 const char * const *files,
+                 const char         *dest,
+                 GError            **error)
+{
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree char *from = g_build_filename (code_dir, files[i], NULL);
+      g_autofree char *to = g_build_filename (dest, files[i], NULL);
+      g_autofree char *parent = g_path_get_dirname (to);
+
+      if (g_mkdir_with_parents (parent, 0755) != 0)
+        {
+          g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_FAILED, "cannot create %s", parent);
+          return FALSE;
+        }
+      if (!sluice_file_copy_tree (from, to, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 prepare_work_dir (StepRun  *sr,
                   char    **cwd,
@@ -977,6 +1068,8 @@ prepare_work_dir (StepRun  *sr,
   // The step runs in a copy of its code folder, so nothing it writes there
   // changes the code (and with it the reuse key) for the next run.
   *cwd = g_build_filename (sr->work_dir, "code", NULL);
+  if (code_dir != NULL && sluice_component_get_code_files (sr->component) != NULL)
+    return copy_code_files (code_dir, sluice_component_get_code_files (sr->component), *cwd, error);
   if (code_dir != NULL)
     return sluice_file_copy_tree (code_dir, *cwd, error);
   if (g_mkdir (*cwd, 0755) != 0)
@@ -1426,10 +1519,17 @@ finish_run (SluiceRun *self)
   if (self->cancelled && state == SLUICE_STATE_SUCCEEDED)
     state = SLUICE_STATE_CANCELLED;
 
-  g_clear_handle_id (&self->flush_source, g_source_remove);
-  flush_logs (self);
-
   self->state = state;
+  event = sluice_run_event_new (SLUICE_RUN_EVENT_RUN_STATE, self->record->id, NULL);
+  event->state = state;
+  emit (self, event);
+
+  // Every event, the final state last, before the runs row says the run is
+  // over: a monitor that sees a finished row without that event knows the
+  // runner died and makes the ending up from the rows instead.
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  flush_history (self);
+
   self->record->state = state;
   self->record->finished_at = g_get_real_time ();
   self->record->runner_pid = 0;
@@ -1437,10 +1537,6 @@ finish_run (SluiceRun *self)
     warn_history ("the run", error);
   if (!sluice_artifact_store_save_stat_cache (self->store, &error))
     g_debug ("stat cache not saved: %s", error->message);
-
-  event = sluice_run_event_new (SLUICE_RUN_EVENT_RUN_STATE, self->record->id, NULL);
-  event->state = state;
-  emit (self, event);
 
   if (self->task != NULL)
     {

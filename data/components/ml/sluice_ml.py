@@ -595,11 +595,15 @@ def parse_columns(text, df, role):
 # ---------------------------------------------------------------- models
 
 def library_versions():
+    """Versions of the libraries a model depends on, read from the installed
+    packages' metadata: importing sklearn and pandas only to ask would cost
+    about a second per step."""
+    import importlib.metadata
     versions = {"python": platform.python_version()}
-    for module, key in (("sklearn", "sklearn"), ("pandas", "pandas"), ("numpy", "numpy")):
+    for distribution, key in (("scikit-learn", "sklearn"), ("pandas", "pandas"), ("numpy", "numpy")):
         try:
-            versions[key] = __import__(module).__version__
-        except ImportError:
+            versions[key] = importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
             versions[key] = None
     return versions
 
