@@ -27,5 +27,13 @@ int sluice_cli_metrics (int argc, char **argv);
 int sluice_cli_lineage (int argc, char **argv);
 int sluice_cli_cancel  (int argc, char **argv);
 int sluice_cli_gc      (int argc, char **argv);
+int sluice_cli_remote   (int argc, char **argv);
+int sluice_cli_publish  (int argc, char **argv);
+int sluice_cli_trigger  (int argc, char **argv);
+int sluice_cli_schedule (int argc, char **argv);
+// The --remote forms of run, runs, logs, metrics and cancel; -1 when not asked for.
+int sluice_cli_remote_forward (int argc, char **argv);
+int sluice_cli_new     (int argc, char **argv);
+int sluice_cli_examples (int argc, char **argv);
 
 G_END_DECLS

@@ -742,17 +742,23 @@ cmd_fmt (int    argc,
 /* main -------------------------------------------------------------------- */
 
 static const Command commands[] = {
+  { "new", "FILE", "Create a pipeline, empty or from an example (--from NAME)", sluice_cli_new },
+  { "examples", "", "List the example pipelines", sluice_cli_examples },
   { "validate", "FILE...", "Check pipelines and components, print every problem", cmd_validate },
   { "show", "FILE", "Show a pipeline's steps in run order (--dot for Graphviz)", cmd_show },
   { "components", "list|show NAME", "List the available components or show one", cmd_components },
   { "fmt", "FILE...", "Rewrite files in canonical form", cmd_fmt },
   { "run", "FILE", "Run a pipeline, reusing what did not change", sluice_cli_run },
-  { "runs", "list|show RUN", "List earlier runs or show one", sluice_cli_runs },
+  { "runs", "list|show RUN|compare RUN RUN…", "List earlier runs, show one or compare runs", sluice_cli_runs },
   { "logs", "RUN [STEP]", "Print a run's log (--follow to keep reading)", sluice_cli_logs },
   { "metrics", "RUN", "Print the metrics of a run", sluice_cli_metrics },
   { "lineage", "RUN STEP OUTPUT", "Show where an artifact came from", sluice_cli_lineage },
   { "cancel", "RUN", "Cancel a run going on in the background", sluice_cli_cancel },
   { "gc", "", "Remove artifacts no run references", sluice_cli_gc },
+  { "remote", "add|list|remove", "Manage servers (run, runs, logs, metrics, cancel take --remote NAME)", sluice_cli_remote },
+  { "publish", "FILE --name NAME", "Publish a pipeline on a server under a name", sluice_cli_publish },
+  { "trigger", "NAME", "Start a run of a published pipeline on a server", sluice_cli_trigger },
+  { "schedule", "create|list|…", "Run a published pipeline on a schedule", sluice_cli_schedule },
 };
 
 static void
@@ -797,7 +803,11 @@ main (int    argc,
       {
         g_autofree char *prgname = g_strdup_printf ("sluice %s", commands[i].name);
 
+        int remote_status;
+
         g_set_prgname (prgname);
+        if ((remote_status = sluice_cli_remote_forward (argc - 1, argv + 1)) >= 0)
+          return remote_status;
         return commands[i].func (argc - 1, argv + 1);
       }
 
