@@ -75,7 +75,9 @@ GOOD = [
                 "x-colour": "red",
             },
         },
-        "layout": {"nodes": {"prep": {"x": 0, "y": 0}}, "viewport": {"x": 0, "y": 0, "zoom": 1.0}},
+        "layout": {"nodes": {"prep": {"x": 0, "y": 0}}, "viewport": {"x": 0, "y": 0, "zoom": 1.0},
+                   "notes": {"note-1": {"x": 0, "y": 200, "width": 200, "height": 120, "text": "Two\nlines"}},
+                   "frames": {"frame-1": {"x": -24, "y": -54, "width": 268, "height": 150, "title": "Prep"}}},
         "x-generator": {"name": "test"},
     }),
     ("component", "component using every feature", {
@@ -138,6 +140,10 @@ BAD = [
     ("pipeline", "typo in a step key", {"sluice": 1, "jobs": {"a": {"component": "builtin:prep", "input": {}}}}),
     ("pipeline", "typo in settings", {"sluice": 1, "settings": {"force_rerun ": True}, "jobs": {"a": _STEP}}),
     ("pipeline", "settings flag as a string", {"sluice": 1, "settings": {"force_rerun": "yes"}, "jobs": {"a": _STEP}}),
+    ("pipeline", "note text that is not a string", {
+        "sluice": 1, "jobs": {"a": _STEP}, "layout": {"notes": {"note-1": {"x": 0, "y": 0, "text": 3}}}}),
+    ("pipeline", "frame without a place", {
+        "sluice": 1, "jobs": {"a": _STEP}, "layout": {"frames": {"frame-1": {"title": "Prep"}}}}),
     ("pipeline", "malformed binding", {
         "sluice": 1, "jobs": {"a": {"component": "builtin:prep", "inputs": {"x": "${{parent.inputs}}"}}}}),
     ("pipeline", "binding embedded in text", {

@@ -424,6 +424,54 @@ test_run_example (void)
   sluice_file_remove_tree (dir, NULL);
 }
 
+// `runs compare`: the same comparison the app shows, as a table or JSON.
+static void
+test_runs_compare (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-cli-compare-XXXXXX", NULL);
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *pipeline = data_path ("history", "history.sluice.json", NULL);
+
+  {
+    g_auto(Result) r1 = run_cli ("run", "--store", store, pipeline, NULL);
+    g_auto(Result) r2 = run_cli ("run", "--store", store, pipeline, "--set", "learning_rate=0.2", NULL);
+
+    g_assert_cmpint (r1.status, ==, 0);
+    g_assert_cmpint (r2.status, ==, 0);
+  }
+  {
+    g_auto(Result) table = run_cli ("runs", "compare", "1", "2", "--store", store, NULL);
+
+    g_assert_cmpint (table.status, ==, 0);
+    assert_contains (table.out, "input      -                        learning_rate        0.1                0.2");
+    assert_contains (table.out, "parameter  train                    learning_rate");
+    assert_contains (table.out, "*0.216");
+  }
+  {
+    g_auto(Result) json = run_cli ("runs", "compare", "1", "2", "--json", "--store", store, NULL);
+    g_autoptr(JsonNode) root = NULL;
+    JsonArray *metrics;
+
+    g_assert_cmpint (json.status, ==, 0);
+    root = json_from_string (json.out, NULL);
+    g_assert_nonnull (root);
+    metrics = json_object_get_array_member (json_node_get_object (root), "metrics");
+    g_assert_cmpuint (json_array_get_length (metrics), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (metrics, 1), "best_run"), ==, 2);
+  }
+  {
+    g_auto(Result) unknown = run_cli ("runs", "compare", "1", "9", "--store", store, NULL);
+    g_auto(Result) one = run_cli ("runs", "compare", "1", "--store", store, NULL);
+
+    g_assert_cmpint (unknown.status, ==, 1);
+    assert_contains (unknown.err, "there is no run 9");
+    g_assert_cmpint (one.status, ==, 2);
+    assert_contains (one.err, "two or more");
+  }
+
+  sluice_file_remove_tree (dir, NULL);
+}
+
 static void
 test_run_json_and_errors (void)
 {
@@ -573,6 +621,114 @@ test_run_detach_and_cancel (void)
   sluice_file_remove_tree (dir, NULL);
 }
 
+// One step cancelled from outside, through a request the runner picks up:
+// the step ends cancelled, what needs its output is skipped, the others run.
+static void
+test_cancel_step (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-cli-run-XXXXXX", NULL);
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *sleeper = data_path ("engine", "sleeper.component.json", NULL);
+  g_autofree char *concat = data_path ("engine", "concat.component.json", NULL);
+  g_autofree char *produce = data_path ("engine", "produce.component.json", NULL);
+  g_autofree char *pipeline = g_build_filename (dir, "sleep.sluice.json", NULL);
+  g_autofree char *requests = g_build_filename (store, "requests", "run1", NULL);
+  g_autofree char *text = g_strdup_printf (
+    "{\"sluice\": 1, \"jobs\": {"
+    "\"slow\": {\"component\": \"file:%s\", \"inputs\": {\"seconds\": 60}},"
+    "\"after\": {\"component\": \"file:%s\", \"inputs\": {\"a\": \"${{parent.jobs.slow.outputs.out}}\"}},"
+    "\"other\": {\"component\": \"file:%s\"}}}", sleeper, concat, produce);
+  gboolean running = FALSE;
+
+  g_assert_true (g_file_set_contents (pipeline, text, -1, NULL));
+  {
+    g_auto(Result) r = run_cli ("run", "--detach", "--store", store, pipeline, NULL);
+
+    g_assert_cmpint (r.status, ==, 0);
+  }
+  for (guint i = 0; i < 200 && !running; i++)
+    {
+      g_auto(Result) show = run_cli ("runs", "show", "1", "--store", store, NULL);
+
+      running = g_regex_match_simple ("^slow +running", show.out, G_REGEX_MULTILINE, 0);
+      if (!running)
+        g_usleep (50 * 1000);
+    }
+  g_assert_true (running);
+
+  {
+    g_auto(Result) cancel = run_cli ("cancel", "1", "--step", "slow", "--store", store, NULL);
+    g_auto(Result) follow = run_cli ("logs", "1", "--follow", "--store", store, NULL);
+    g_auto(Result) show = run_cli ("runs", "show", "1", "--store", store, NULL);
+
+    g_assert_cmpint (cancel.status, ==, 0);
+    assert_contains (cancel.out, "cancelling step slow of run 1");
+    g_assert_true (g_regex_match_simple ("^slow +cancelled", show.out, G_REGEX_MULTILINE, 0));
+    g_assert_true (g_regex_match_simple ("^after +skipped", show.out, G_REGEX_MULTILINE, 0));
+    g_assert_true (g_regex_match_simple ("^other +succeeded", show.out, G_REGEX_MULTILINE, 0));
+    // The runner took the request and cleaned up when the run ended.
+    g_assert_false (g_file_test (requests, G_FILE_TEST_EXISTS));
+  }
+
+  sluice_file_remove_tree (dir, NULL);
+}
+
+// `sluice new --from` copies an example elsewhere; it still finds its data
+// and runs, the same as the example in place.
+static void
+test_new_from_example (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-cli-new-XXXXXX", NULL);
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *copy = g_build_filename (dir, "sub", "mine.sluice.json", NULL);
+  g_autofree char *sub = g_path_get_dirname (copy);
+  g_autofree char *empty = g_build_filename (dir, "empty one.sluice.json", NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  {
+    g_auto(Result) r = run_cli ("examples", NULL);
+
+    g_assert_cmpint (r.status, ==, 0);
+    assert_contains (r.out, "summarize_csv");
+    assert_contains (r.out, "regression_diabetes");
+  }
+  {
+    g_auto(Result) r = run_cli ("new", "--from", "summarize_csv", copy, NULL);
+
+    g_assert_cmpint (r.status, ==, 0);
+    assert_contains (r.out, "created");
+  }
+  {
+    g_auto(Result) r = run_cli ("run", "--store", store, copy, NULL);
+
+    g_assert_cmpint (r.status, ==, 0);
+    assert_contains (r.out, "metric rows = 30");
+  }
+  {
+    // Never over an existing file, and a clear word for a wrong name.
+    g_auto(Result) again = run_cli ("new", "--from", "summarize_csv", copy, NULL);
+    g_auto(Result) unknown = run_cli ("new", "--from", "no_such_example", empty, NULL);
+
+    g_assert_cmpint (again.status, ==, 1);
+    assert_contains (again.err, "already exists");
+    g_assert_cmpint (unknown.status, ==, 1);
+    assert_contains (unknown.err, "there is no example 'no_such_example'");
+  }
+  {
+    g_auto(Result) r = run_cli ("new", empty, NULL);
+    g_auto(Result) v = run_cli ("validate", empty, NULL);
+
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_true (g_file_get_contents (empty, &text, NULL, NULL));
+    assert_contains (text, "\"name\": \"empty_one\"");
+    // It reads back; what it lacks is steps, and validate says just that.
+    g_assert_cmpint (v.status, ==, 1);
+    assert_contains (v.out, "the pipeline has no steps");
+  }
+  sluice_file_remove_tree (dir, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -596,10 +752,13 @@ main (int    argc,
   g_test_add_func ("/cli/fmt-refuses-lossy", test_fmt_refuses_lossy);
   g_test_add_func ("/cli/fmt-component", test_fmt_component);
   g_test_add_func ("/cli/run-example", test_run_example);
+  g_test_add_func ("/cli/runs-compare", test_runs_compare);
+  g_test_add_func ("/cli/new-from-example", test_new_from_example);
   g_test_add_func ("/cli/run-json-and-errors", test_run_json_and_errors);
   g_test_add_func ("/cli/run-failure-exit-code", test_run_failure_exit_code);
   g_test_add_func ("/cli/run-unusable-store", test_run_unusable_store);
   g_test_add_func ("/cli/run-detach-and-cancel", test_run_detach_and_cancel);
+  g_test_add_func ("/cli/cancel-step", test_cancel_step);
 
   return g_test_run ();
 }

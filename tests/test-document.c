@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // The editing model behind the canvas, without a display: commands, undo
-// and redo (with the selection), grouping, copy and paste, auto-layout, hit
-// testing and port compatibility.
+// and redo (with the selection of nodes or of a link), grouping, copy and
+// paste, auto-layout, hit testing, port compatibility, and notes and frames.
 
 #include "config.h"
 
@@ -400,6 +400,333 @@ test_recover (Fixture       *f,
   g_assert_nonnull (error);
 }
 
+static void
+assert_rect (Fixture    *f,
+             const char *id,
+             double      x,
+             double      y,
+             double      width,
+             double      height)
+{
+  SluiceRect r;
+
+  g_assert_true (sluice_document_get_annotation (f->doc, id, NULL, &r, NULL));
+  g_assert_cmpfloat (r.x, ==, x);
+  g_assert_cmpfloat (r.y, ==, y);
+  g_assert_cmpfloat (r.width, ==, width);
+  g_assert_cmpfloat (r.height, ==, height);
+}
+
+static void
+test_notes (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *note = sluice_document_add_note (f->doc, 10, 20, "Clean the data first");
+  const char *ids[] = { NULL, NULL };
+  SluiceAnnotationKind kind;
+  const char *text;
+  SluiceRect r = { 50, 60, 300, 150 };
+  g_auto(GStrv) notes = NULL;
+
+  g_assert_cmpstr (note, ==, "note-1");
+  assert_selection (f, note);
+  g_assert_true (sluice_document_get_annotation (f->doc, note, &kind, NULL, &text));
+  g_assert_cmpint (kind, ==, SLUICE_ANNOTATION_NOTE);
+  g_assert_cmpstr (text, ==, "Clean the data first");
+  assert_rect (f, note, 10, 20, SLUICE_NOTE_WIDTH, SLUICE_NOTE_HEIGHT);
+
+  // Edit, move, resize: one undo step each.
+  g_assert_true (sluice_document_set_annotation_text (f->doc, note, "Then train"));
+  ids[0] = note;
+  sluice_document_move_steps (f->doc, ids, 5, 5);
+  assert_rect (f, note, 15, 25, SLUICE_NOTE_WIDTH, SLUICE_NOTE_HEIGHT);
+  g_assert_true (sluice_document_set_annotation_rect (f->doc, note, &r));
+  assert_rect (f, note, 50, 60, 300, 150);
+  // Too small is made the smallest size.
+  r.width = 1;
+  g_assert_true (sluice_document_set_annotation_rect (f->doc, note, &r));
+  assert_rect (f, note, 50, 60, SLUICE_ANNOTATION_MIN, 150);
+
+  g_assert_true (sluice_document_undo (f->doc));
+  g_assert_true (sluice_document_undo (f->doc));
+  assert_rect (f, note, 15, 25, SLUICE_NOTE_WIDTH, SLUICE_NOTE_HEIGHT);
+  g_assert_true (sluice_document_undo (f->doc));
+  g_assert_true (sluice_document_undo (f->doc));
+  sluice_document_get_annotation (f->doc, note, NULL, NULL, &text);
+  g_assert_cmpstr (text, ==, "Clean the data first");
+  g_assert_true (sluice_document_redo (f->doc));
+  sluice_document_get_annotation (f->doc, note, NULL, NULL, &text);
+  g_assert_cmpstr (text, ==, "Then train");
+
+  // Removing takes the same command as steps.
+  g_assert_true (sluice_document_remove_steps (f->doc, ids));
+  g_assert_false (sluice_document_get_annotation (f->doc, note, NULL, NULL, NULL));
+  notes = sluice_document_list_annotations (f->doc, SLUICE_ANNOTATION_NOTE);
+  g_assert_cmpuint (g_strv_length (notes), ==, 0);
+  g_assert_true (sluice_document_undo (f->doc));
+  g_assert_true (sluice_document_get_annotation (f->doc, note, NULL, NULL, NULL));
+  g_assert_false (sluice_document_set_annotation_text (f->doc, "nothing-9", "x"));
+}
+
+static void
+test_frames (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *a = add (f, "produce", 0, 0);
+  g_autofree char *b = add (f, "produce", 300, 0);
+  g_autofree char *outside = add (f, "produce", 0, 600);
+  g_autofree char *note = sluice_document_add_note (f->doc, 0, 200, "inside");
+  g_autofree char *frame = NULL;
+  g_autofree char *none = NULL;
+  const char *ids[] = { a, b, note, NULL };
+  const char *frame_only[] = { NULL, NULL };
+  g_auto(GStrv) contents = NULL;
+  SluiceRect ra, rf;
+  SluiceHit hit;
+  const char *title;
+  double x, y;
+
+  sluice_document_set_selection (f->doc, NULL);
+  none = sluice_document_frame_selection (f->doc, "Empty");
+  g_assert_null (none);
+  g_assert_false (sluice_document_can_undo (f->doc) && sluice_document_get_annotation (f->doc, "frame-1", NULL, NULL, NULL));
+
+  sluice_document_set_selection (f->doc, ids);
+  frame = sluice_document_frame_selection (f->doc, "Preparation");
+  g_assert_cmpstr (frame, ==, "frame-1");
+  assert_selection (f, frame);
+  sluice_document_get_annotation (f->doc, frame, NULL, &rf, &title);
+  g_assert_cmpstr (title, ==, "Preparation");
+  sluice_document_get_node_rect (f->doc, a, &ra);
+  g_assert_cmpfloat (rf.x, ==, -SLUICE_FRAME_PADDING);
+  g_assert_cmpfloat (rf.y, ==, -SLUICE_FRAME_PADDING - SLUICE_FRAME_TITLE_HEIGHT);
+  g_assert_cmpfloat (rf.x + rf.width, ==, 300 + SLUICE_NODE_WIDTH + SLUICE_FRAME_PADDING);
+
+  // What the frame holds, found by place.
+  frame_only[0] = frame;
+  contents = sluice_document_with_frame_contents (f->doc, frame_only);
+  g_assert_cmpuint (g_strv_length (contents), ==, 4);
+  g_assert_cmpstr (contents[0], ==, frame);
+  g_assert_true (g_strv_contains ((const char * const *) contents, a));
+  g_assert_true (g_strv_contains ((const char * const *) contents, b));
+  g_assert_true (g_strv_contains ((const char * const *) contents, note));
+  g_assert_false (g_strv_contains ((const char * const *) contents, outside));
+
+  // Hit testing: the title bar and the resize corner are the frame's; its
+  // inside is empty canvas; a node inside is the node.
+  hit = sluice_document_hit_test (f->doc, rf.x + 100, rf.y + 5);
+  g_assert_cmpint (hit.kind, ==, SLUICE_HIT_FRAME);
+  g_assert_cmpstr (hit.step_id, ==, frame);
+  sluice_hit_clear (&hit);
+  hit = sluice_document_hit_test (f->doc, rf.x + rf.width - 3, rf.y + rf.height - 3);
+  g_assert_cmpint (hit.kind, ==, SLUICE_HIT_RESIZE);
+  g_assert_cmpstr (hit.step_id, ==, frame);
+  sluice_hit_clear (&hit);
+  hit = sluice_document_hit_test (f->doc, rf.x + 260, rf.y + rf.height - 30);
+  g_assert_cmpint (hit.kind, ==, SLUICE_HIT_NONE);
+  hit = sluice_document_hit_test (f->doc, 20, 210);
+  g_assert_cmpint (hit.kind, ==, SLUICE_HIT_NOTE);
+  g_assert_cmpstr (hit.step_id, ==, note);
+  sluice_hit_clear (&hit);
+  hit = sluice_document_hit_test (f->doc, ra.x + 50, ra.y + 10);
+  g_assert_cmpint (hit.kind, ==, SLUICE_HIT_NODE);
+  sluice_hit_clear (&hit);
+
+  // A drag of the frame, as the canvas does it: contents once, then moves.
+  sluice_document_begin_group (f->doc);
+  for (int i = 0; i < 4; i++)
+    sluice_document_move_steps (f->doc, (const char * const *) contents, 25, 0);
+  sluice_document_end_group (f->doc);
+  sluice_document_get_position (f->doc, a, &x, &y);
+  g_assert_cmpfloat (x, ==, 100);
+  sluice_document_get_position (f->doc, note, &x, &y);
+  g_assert_cmpfloat (x, ==, 100);
+  sluice_document_get_position (f->doc, outside, &x, &y);
+  g_assert_cmpfloat (x, ==, 0);
+  assert_rect (f, frame, rf.x + 100, rf.y, rf.width, rf.height);
+  g_assert_true (sluice_document_undo (f->doc));
+  sluice_document_get_position (f->doc, a, &x, &y);
+  g_assert_cmpfloat (x, ==, 0);
+  assert_rect (f, frame, rf.x, rf.y, rf.width, rf.height);
+
+  // Undo of the framing itself.
+  g_assert_true (sluice_document_undo (f->doc));
+  g_assert_false (sluice_document_get_annotation (f->doc, frame, NULL, NULL, NULL));
+  g_assert_cmpstr (sluice_document_get_selection (f->doc)[0], ==, a);
+}
+
+static void
+test_annotations_copy_paste (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *a = add (f, "produce", 0, 0);
+  g_autofree char *note = sluice_document_add_note (f->doc, 0, 150, "hello");
+  const char *both[] = { a, note, NULL };
+  const char *frame_only[] = { NULL, NULL };
+  g_autofree char *frame = NULL;
+  g_autofree char *text = NULL;
+  const char * const *selection;
+  const char *title;
+  g_auto(GStrv) frames = NULL;
+  g_auto(GStrv) notes = NULL;
+
+  sluice_document_set_selection (f->doc, both);
+  frame = sluice_document_frame_selection (f->doc, "Group");
+  frame_only[0] = frame;
+
+  // Copying a frame copies what it holds.
+  text = sluice_document_copy (f->doc, frame_only);
+  g_assert_true (sluice_document_paste (f->doc, text, 1000, 0, NULL));
+  selection = sluice_document_get_selection (f->doc);
+  g_assert_cmpuint (g_strv_length ((char **) selection), ==, 3);
+  g_assert_true (g_strv_contains (selection, "produce_2"));
+  g_assert_true (g_strv_contains (selection, "note-2"));
+  g_assert_true (g_strv_contains (selection, "frame-2"));
+  assert_rect (f, "note-2", 1000, 150, SLUICE_NOTE_WIDTH, SLUICE_NOTE_HEIGHT);
+  sluice_document_get_annotation (f->doc, "frame-2", NULL, NULL, &title);
+  g_assert_cmpstr (title, ==, "Group");
+  frames = sluice_document_list_annotations (f->doc, SLUICE_ANNOTATION_FRAME);
+  notes = sluice_document_list_annotations (f->doc, SLUICE_ANNOTATION_NOTE);
+  g_assert_cmpuint (g_strv_length (frames), ==, 2);
+  g_assert_cmpuint (g_strv_length (notes), ==, 2);
+
+  // One undo step takes the whole paste away.
+  g_assert_true (sluice_document_undo (f->doc));
+  g_assert_false (sluice_document_get_annotation (f->doc, "frame-2", NULL, NULL, NULL));
+  g_assert_false (sluice_document_get_annotation (f->doc, "note-2", NULL, NULL, NULL));
+  g_assert_null (sluice_pipeline_find_step (sluice_document_get_pipeline (f->doc), "produce_2"));
+}
+
+static void
+test_annotations_round_trip (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *a = add (f, "produce", 0, 0);
+  g_autofree char *note = sluice_document_add_note (f->doc, 400, 0, "A note\nwith “two” lines");
+  g_autofree char *frame = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "annotated.sluice.json", NULL);
+  g_autofree char *plain_path = g_build_filename (f->dir, "plain.sluice.json", NULL);
+  g_autoptr(SluiceDocument) again = sluice_document_new (f->registry);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *plain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *ids[] = { a, NULL };
+  const char *text;
+  JsonObject *layout;
+
+  sluice_document_set_selection (f->doc, ids);
+  frame = sluice_document_frame_selection (f->doc, "Inputs");
+  g_assert_true (sluice_document_save (f->doc, path, &error));
+  g_assert_no_error (error);
+
+  // Both live in the layout, beside the node positions.
+  g_assert_true (json_parser_load_from_file (parser, path, NULL));
+  layout = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "layout");
+  g_assert_true (json_object_has_member (json_object_get_object_member (layout, "notes"), note));
+  g_assert_true (json_object_has_member (json_object_get_object_member (layout, "frames"), frame));
+
+  // Load then save is byte for byte the same.
+  g_assert_true (sluice_document_load_file (again, path, &error));
+  sluice_document_get_annotation (again, note, NULL, NULL, &text);
+  g_assert_cmpstr (text, ==, "A note\nwith “two” lines");
+  g_assert_true (g_file_get_contents (path, &first, NULL, NULL));
+  g_assert_true (sluice_document_save (again, path, &error));
+  g_assert_true (g_file_get_contents (path, &second, NULL, NULL));
+  g_assert_cmpstr (first, ==, second);
+
+  // A file without notes or frames gets no empty maps.
+  g_assert_true (sluice_document_remove_steps (f->doc, (const char *[]) { note, frame, NULL }));
+  g_assert_true (sluice_document_save (f->doc, plain_path, &error));
+  g_assert_true (g_file_get_contents (plain_path, &plain, NULL, NULL));
+  g_assert_null (strstr (plain, "\"notes\": {"));
+  g_assert_null (strstr (plain, "frame-1"));
+}
+
+static void
+test_link_selection_undo (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *p = add (f, "produce", 0, 0);
+  g_autofree char *c = add (f, "concat", 300, 0);
+  const char *step, *port;
+
+  sluice_document_connect (f->doc, p, "out", c, "a", NULL);
+  sluice_document_select_link (f->doc, c, "a");
+  g_assert_null (sluice_document_get_selection (f->doc)[0]);
+  g_assert_true (sluice_document_get_selected_link (f->doc, &step, &port));
+  g_assert_cmpstr (step, ==, c);
+  g_assert_cmpstr (port, ==, "a");
+
+  // Deleting the selected link clears the selection; undo brings both back.
+  g_assert_true (sluice_document_disconnect (f->doc, c, "a"));
+  g_assert_false (sluice_document_get_selected_link (f->doc, NULL, NULL));
+  g_assert_true (sluice_document_undo (f->doc));
+  g_assert_true (sluice_document_get_selected_link (f->doc, &step, &port));
+  g_assert_cmpstr (step, ==, c);
+  g_assert_cmpstr (port, ==, "a");
+  g_assert_true (sluice_document_redo (f->doc));
+  g_assert_false (sluice_document_get_selected_link (f->doc, NULL, NULL));
+
+  // Selecting nodes and selecting a link exclude each other.
+  sluice_document_undo (f->doc);
+  sluice_document_set_selection (f->doc, (const char *[]) { p, NULL });
+  g_assert_false (sluice_document_get_selected_link (f->doc, NULL, NULL));
+  sluice_document_select_link (f->doc, c, "a");
+  g_assert_null (sluice_document_get_selection (f->doc)[0]);
+  sluice_document_set_selection (f->doc, NULL);
+  g_assert_false (sluice_document_get_selected_link (f->doc, NULL, NULL));
+}
+
+// An example opened as a template is never written over, and saving it
+// elsewhere keeps its data found.
+static void
+test_template_save_elsewhere (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("sluice-template-XXXXXX", &error);
+  g_autofree char *example_dir = g_build_filename (root, "examples", NULL);
+  g_autofree char *data_dir = g_build_filename (example_dir, "data", NULL);
+  g_autofree char *example = g_build_filename (example_dir, "t.sluice.json", NULL);
+  g_autofree char *csv = g_build_filename (data_dir, "rows.csv", NULL);
+  g_autofree char *mine_dir = g_build_filename (root, "home", "me", NULL);
+  g_autofree char *mine = g_build_filename (mine_dir, "mine.sluice.json", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *saved = NULL;
+  g_autoptr(SluiceComponentRegistry) registry = sluice_component_registry_new_default ();
+  g_autoptr(SluiceDocument) document = sluice_document_new (registry);
+  const char *text = "{\"sluice\": 1, \"name\": \"t\", \"jobs\": {\"load\": {\"component\": \"builtin:import_csv@1\", "
+                     "\"inputs\": {\"path\": \"data/rows.csv\"}}}}\n";
+
+  g_assert_cmpint (g_mkdir_with_parents (data_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (mine_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (csv, "a\n1\n", -1, NULL));
+  g_assert_true (g_file_set_contents (example, text, -1, NULL));
+
+  g_assert_true (sluice_document_load_template (document, example, &error));
+  g_assert_no_error (error);
+  g_assert_null (sluice_document_get_file (document));
+  g_assert_false (sluice_document_save (document, NULL, &error));
+  g_assert_error (error, SLUICE_ERROR, SLUICE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_true (sluice_document_save (document, mine, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (sluice_document_get_file (document), ==, mine);
+  g_assert_true (g_file_get_contents (example, &before, NULL, NULL));
+  g_assert_cmpstr (before, ==, text);
+  g_assert_true (g_file_get_contents (mine, &saved, NULL, NULL));
+  g_assert_nonnull (strstr (saved, "\"../../examples/data/rows.csv\""));
+
+  // Saved again in place: nothing moves.
+  g_assert_true (sluice_document_save (document, NULL, &error));
+  g_assert_true (g_file_get_contents (mine, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, saved);
+  sluice_file_remove_tree (root, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -408,6 +735,7 @@ main (int    argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/document/add-remove-undo", test_add_remove_undo);
+  g_test_add_func ("/document/template-save-elsewhere", test_template_save_elsewhere);
   ADD ("/document/drag-is-one-undo-step", test_drag_is_one_undo_step);
   ADD ("/document/connect-rules", test_connect_rules);
   ADD ("/document/set-parameter", test_set_parameter);
@@ -417,6 +745,11 @@ main (int    argc,
   ADD ("/document/save-load-round-trip", test_save_load_round_trip);
   ADD ("/document/load-places-unplaced-nodes", test_load_places_unplaced_nodes);
   ADD ("/document/recover", test_recover);
+  ADD ("/document/notes", test_notes);
+  ADD ("/document/frames", test_frames);
+  ADD ("/document/annotations-copy-paste", test_annotations_copy_paste);
+  ADD ("/document/annotations-round-trip", test_annotations_round_trip);
+  ADD ("/document/link-selection-undo", test_link_selection_undo);
 #undef ADD
 
   return g_test_run ();

@@ -22,6 +22,14 @@ G_BEGIN_DECLS
 #define SLUICE_LAYOUT_COLUMN_GAP 90.0
 #define SLUICE_LAYOUT_ROW_GAP    36.0
 
+// Notes and frames: drawn under the nodes, kept only in the layout.
+#define SLUICE_FRAME_TITLE_HEIGHT 30.0
+#define SLUICE_FRAME_PADDING      24.0
+#define SLUICE_NOTE_WIDTH         200.0
+#define SLUICE_NOTE_HEIGHT        120.0
+#define SLUICE_ANNOTATION_MIN     60.0
+#define SLUICE_RESIZE_HANDLE      16.0
+
 typedef struct
 {
   double x;
@@ -37,14 +45,27 @@ typedef enum
   SLUICE_HIT_INPUT_PORT,
   SLUICE_HIT_OUTPUT_PORT,
   SLUICE_HIT_LINK,         // step/port name the input end of the link
+  SLUICE_HIT_NOTE,         // step_id is the note's id
+  SLUICE_HIT_FRAME,        // the frame's title bar; step_id is its id
+  SLUICE_HIT_RESIZE,       // the bottom-right corner of a note or frame
 } SluiceHitKind;
 
 typedef struct
 {
   SluiceHitKind  kind;
-  char          *step_id;
+  char          *step_id;  // or the note's or frame's id
   char          *port;
 } SluiceHit;
+
+// A note is free text on the canvas; a frame is a titled box around a group
+// of nodes, and dragging it takes along what lies inside. Both have ids
+// ("note-1", "frame-1") that are never step ids, so the selection and the
+// move, remove and copy commands take both kinds of id.
+typedef enum
+{
+  SLUICE_ANNOTATION_NOTE,
+  SLUICE_ANNOTATION_FRAME,
+} SluiceAnnotationKind;
 
 void sluice_hit_clear (SluiceHit *hit);
 
@@ -56,9 +77,22 @@ SluiceDocument          *sluice_document_new              (SluiceComponentRegist
 gboolean                 sluice_document_load_file        (SluiceDocument          *self,
                                                            const char              *path,
                                                            GError                 **error);
+gboolean                 sluice_document_load_data        (SluiceDocument          *self,
+                                                           const char              *data,
+                                                           const char              *path,
+                                                           GError                 **error);
+// A read-only document takes back every command (for a past run's pipeline).
+void                     sluice_document_set_read_only    (SluiceDocument          *self,
+                                                           gboolean                 read_only);
+gboolean                 sluice_document_get_read_only    (SluiceDocument          *self);
 gboolean                 sluice_document_recover          (SluiceDocument          *self,
                                                            const char              *file,
                                                            const char              *autosave,
+                                                           GError                 **error);
+// An untitled copy of the pipeline at path: saving needs a file name, and
+// relative paths are rewritten for the folder it is saved in.
+gboolean                 sluice_document_load_template    (SluiceDocument          *self,
+                                                           const char              *path,
                                                            GError                 **error);
 gboolean                 sluice_document_save             (SluiceDocument          *self,
                                                            const char              *path,
@@ -78,6 +112,14 @@ gboolean                 sluice_document_is_selected      (SluiceDocument       
                                                            const char              *step_id);
 void                     sluice_document_set_selection    (SluiceDocument          *self,
                                                            const char * const      *step_ids);
+// A selected link is named by its input end; selecting one clears the
+// selection of nodes and the other way round. Undo and redo restore both.
+void                     sluice_document_select_link      (SluiceDocument          *self,
+                                                           const char              *to_step,
+                                                           const char              *input);
+gboolean                 sluice_document_get_selected_link (SluiceDocument         *self,
+                                                           const char             **to_step,
+                                                           const char             **input);
 
 // Geometry.
 gboolean                 sluice_document_get_position     (SluiceDocument          *self,
@@ -98,6 +140,19 @@ void                     sluice_document_get_bounds       (SluiceDocument       
 SluiceHit                sluice_document_hit_test         (SluiceDocument          *self,
                                                            double                   x,
                                                            double                   y);
+
+// Notes and frames. text is a note's text or a frame's title, valid until
+// the next change.
+GStrv                    sluice_document_list_annotations (SluiceDocument          *self,
+                                                           SluiceAnnotationKind     kind);
+gboolean                 sluice_document_get_annotation   (SluiceDocument          *self,
+                                                           const char              *id,
+                                                           SluiceAnnotationKind    *kind,
+                                                           SluiceRect              *rect,
+                                                           const char             **text);
+// ids with, after each frame among them, what lies wholly inside it.
+GStrv                    sluice_document_with_frame_contents (SluiceDocument       *self,
+                                                           const char * const      *ids);
 
 // Commands. Each is one undo step (or part of the open group).
 char                    *sluice_document_add_step         (SluiceDocument          *self,
@@ -136,6 +191,20 @@ gboolean                 sluice_document_paste            (SluiceDocument       
                                                            double                   dy,
                                                            GError                 **error);
 void                     sluice_document_auto_layout      (SluiceDocument          *self);
+char                    *sluice_document_add_note         (SluiceDocument          *self,
+                                                           double                   x,
+                                                           double                   y,
+                                                           const char              *text);
+// A frame around the selected nodes and notes, then selected; NULL when
+// nothing is selected.
+char                    *sluice_document_frame_selection  (SluiceDocument          *self,
+                                                           const char              *title);
+gboolean                 sluice_document_set_annotation_rect (SluiceDocument       *self,
+                                                           const char              *id,
+                                                           const SluiceRect        *rect);
+gboolean                 sluice_document_set_annotation_text (SluiceDocument       *self,
+                                                           const char              *id,
+                                                           const char              *text);
 
 // A group makes several commands (a whole drag) one undo step.
 void                     sluice_document_begin_group      (SluiceDocument          *self);

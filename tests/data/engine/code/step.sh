@@ -32,6 +32,13 @@ case "$action" in
     sleep "$1"
     echo slept > "$2"
     ;;
+  chatty)    # LINES OUT : a log line per millisecond, LINES of them
+    /usr/bin/python3 -c 'import sys, time
+for i in range(int(sys.argv[1])):
+    print("line", i, flush=True)
+    time.sleep(0.001)' "$1"
+    echo done > "$2"
+    ;;
   metrics)   # OUT
     echo "accuracy 0.75" >> "$SLUICE_METRICS"
     echo "loss 0.5 1" >> "$SLUICE_METRICS"
