@@ -171,6 +171,48 @@ export_image_action (GSimpleAction *action,
     g_warning ("export-image: %s", error->message);
 }
 
+// How long the main loop went without turning, at worst, since the last
+// probe: a timer asks to run every 10 ms and notes how late it comes.
+static gint64 stall_last;
+static gint64 stall_max;
+
+static gboolean
+stall_tick (gpointer user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (stall_last != 0)
+    stall_max = MAX (stall_max, now - stall_last - 10 * 1000);
+  stall_last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+probe_stalls_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  g_autofree char *text = g_strdup_printf ("{\"max_stall_ms\": %" G_GINT64_FORMAT "}\n", stall_max / 1000);
+  g_autoptr(GError) error = NULL;
+
+  stall_max = 0;
+  if (!g_file_set_contents (g_variant_get_string (parameter, NULL), text, -1, &error))
+    g_warning ("probe-stalls: %s", error->message);
+}
+
+// Runs a window action (win.run, win.cancel-step…) by name, as its button
+// or menu item would.
+static void
+window_action_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (window != NULL && !gtk_widget_activate_action (GTK_WIDGET (window), g_variant_get_string (parameter, NULL), NULL))
+    g_warning ("window-action: no action %s", g_variant_get_string (parameter, NULL));
+}
+
 static void
 sluice_application_init (SluiceApplication *self)
 {
@@ -181,11 +223,18 @@ sluice_application_init (SluiceApplication *self)
       g_autoptr(GSimpleAction) dump = g_simple_action_new ("dump-state", G_VARIANT_TYPE_STRING);
 
       g_autoptr(GSimpleAction) export = g_simple_action_new ("export-image", G_VARIANT_TYPE_STRING);
+      g_autoptr(GSimpleAction) window_action = g_simple_action_new ("window-action", G_VARIANT_TYPE_STRING);
+      g_autoptr(GSimpleAction) probe = g_simple_action_new ("probe-stalls", G_VARIANT_TYPE_STRING);
 
       g_signal_connect (dump, "activate", G_CALLBACK (dump_state_action), self);
       g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (dump));
       g_signal_connect (export, "activate", G_CALLBACK (export_image_action), self);
       g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (export));
+      g_signal_connect (window_action, "activate", G_CALLBACK (window_action_action), self);
+      g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (window_action));
+      g_signal_connect (probe, "activate", G_CALLBACK (probe_stalls_action), self);
+      g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (probe));
+      g_timeout_add (10, stall_tick, NULL);
     }
 
   g_action_map_add_action_entries (G_ACTION_MAP (self),

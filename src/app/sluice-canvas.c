@@ -10,8 +10,11 @@
 
 #include <adwaita.h>
 #include <cairo-svg.h>
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <math.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "sluice-canvas.h"
 #include "sluice-widget-private.h"
@@ -22,6 +25,7 @@
 #define VIEW_MARGIN  600.0
 #define GRID         24.0
 #define ARROW_STEP   10.0
+#define LOD_ZOOM     0.35   // below this, node text is unreadable: nodes are drawn as blocks
 
 typedef enum
 {
@@ -30,6 +34,7 @@ typedef enum
   DRAG_LINK,
   DRAG_RUBBER,
   DRAG_PAN,
+  DRAG_RESIZE,
 } DragMode;
 
 typedef struct
@@ -64,8 +69,6 @@ struct _SluiceCanvas
   char           *link_port;
   double          pointer_x;        // model coordinates
   double          pointer_y;
-  char           *link_selected_step;
-  char           *link_selected_port;
   gboolean        link_in_group;    // a re-route: taking the link off is part of the same undo step
   gboolean        space_held;
   double          pinch_scale;      // scale of the pinch gesture at the last update
@@ -73,6 +76,26 @@ struct _SluiceCanvas
   gboolean        snap_to_grid;
   char           *hover_link_step;  // the link under the pointer (its input end)
   char           *hover_link_port;
+  char          **drag_items;       // what a move drags: the selection and what its frames hold
+  char           *resize_id;        // the note or frame being resized
+  SluiceRect      resize_start;
+  double          context_x;        // where the context menu was opened, model coordinates
+  double          context_y;
+  GtkWidget      *context_menu;
+  GskRenderNode  *minimap_cache;    // the minimap's nodes, see minimap_nodes()
+  guint           minimap_cache_key;
+  FILE           *frame_stats;      // SLUICE_FRAME_STATS: one line per painted frame
+  gint64          paint_start;
+  gint64          paint_start_cpu;
+  gint64          last_paint;
+  gint64          snapshot_us;
+  gboolean        first_frame_logged;
+
+  // A run's states over the nodes (live or past), or NULL.
+  SluiceRunStatus *run_status;
+  gulong           run_status_handler;
+  guint            run_tick;        // animates running nodes while any run
+  gint64           run_frame_time;  // of the last animation frame
 };
 
 static void scrollable_iface_init (GtkScrollableInterface *iface);
@@ -215,6 +238,140 @@ category_color (const char *category,
   rgba (color, hues[g_str_hash (category ? category : "") % G_N_ELEMENTS (hues)], 1);
 }
 
+/* run states ---------------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint32     color;
+  const char *glyph;
+  const char *label;   // shown when there is no time to show
+} StateLook;
+
+static StateLook
+state_look (SluiceState state)
+{
+  switch (state)
+    {
+    case SLUICE_STATE_QUEUED:
+      return (StateLook) { 0x9a9996, "◷", N_("queued") };
+    case SLUICE_STATE_RUNNING:
+      return (StateLook) { 0x3584e4, "▶", N_("running") };
+    case SLUICE_STATE_SUCCEEDED:
+      return (StateLook) { 0x26a269, "✓", N_("succeeded") };
+    case SLUICE_STATE_FAILED:
+      return (StateLook) { 0xe01b24, "✕", N_("failed") };
+    case SLUICE_STATE_CANCELLED:
+      return (StateLook) { 0x77767b, "⊘", N_("cancelled") };
+    case SLUICE_STATE_SKIPPED:
+      return (StateLook) { 0x9a9996, "↷", N_("skipped") };
+    case SLUICE_STATE_REUSED:
+      return (StateLook) { 0x2190a4, "↺", N_("reused") };
+    case SLUICE_STATE_INTERRUPTED:
+      return (StateLook) { 0xe66100, "!", N_("interrupted") };
+    case SLUICE_STATE_PENDING:
+    default:
+      return (StateLook) { 0, NULL, NULL };
+    }
+}
+
+static char *
+format_elapsed (gint64 usec)
+{
+  gint64 seconds = MAX (usec, 0) / G_USEC_PER_SEC;
+
+  if (usec < 10 * G_USEC_PER_SEC)
+    return g_strdup_printf ("%.1fs", MAX (usec, 0) / (double) G_USEC_PER_SEC);
+  if (seconds < 3600)
+    return g_strdup_printf ("%d:%02d", (int) (seconds / 60), (int) (seconds % 60));
+  return g_strdup_printf ("%dh%02dm", (int) (seconds / 3600), (int) ((seconds % 3600) / 60));
+}
+
+// What the badge of a step says: its state, how long it took or has been
+// going, and its attempt once there is more than one.
+static char *
+state_text (SluiceRunStatus *status,
+            const char      *step_id)
+{
+  SluiceState state = sluice_run_status_get_step_state (status, step_id);
+  StateLook look = state_look (state);
+  gint64 started = sluice_run_status_get_step_started_at (status, step_id);
+  gint64 finished = sluice_run_status_get_step_finished_at (status, step_id);
+  guint attempt = sluice_run_status_get_step_attempt (status, step_id);
+  g_autofree char *time = NULL;
+  g_autofree char *tries = NULL;
+
+  if (look.glyph == NULL)
+    return NULL;
+  if (started != 0 && (state == SLUICE_STATE_RUNNING || state == SLUICE_STATE_SUCCEEDED ||
+                       state == SLUICE_STATE_FAILED))
+    time = format_elapsed ((finished != 0 ? finished : g_get_real_time ()) - started);
+  if (attempt > 1)
+    tries = g_strdup_printf (_("try %u"), attempt);
+  return g_strdup_printf ("%s %s%s%s", look.glyph, time ? time : _(look.label), tries ? " · " : "", tries ? tries : "");
+}
+
+static void
+append_badge (GtkSnapshot *snapshot,
+              GtkWidget   *widget,
+              const char  *text,
+              guint32      color,
+              double       right,
+              double       center_y,
+              double      *width_out)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
+  g_autofree char *markup = g_markup_printf_escaped ("<span size='small' weight='bold'>%s</span>", text);
+  PangoRectangle extents;
+  GskRoundedRect pill;
+  GdkRGBA fill, ink;
+  double w, h;
+
+  pango_layout_set_markup (layout, markup, -1);
+  pango_layout_get_pixel_extents (layout, NULL, &extents);
+  w = extents.width + 14;
+  h = extents.height + 4;
+  rgba (&fill, 0xffffff, 0.94f);
+  rgba (&ink, color, 1);
+  gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (right - w, center_y - h / 2, w, h), h / 2);
+  gtk_snapshot_push_rounded_clip (snapshot, &pill);
+  gtk_snapshot_append_color (snapshot, &fill, &pill.bounds);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (right - w + 7, center_y - extents.height / 2.0));
+  gtk_snapshot_append_layout (snapshot, layout, &ink);
+  gtk_snapshot_restore (snapshot);
+  *width_out = w;
+}
+
+// A ring around the node in its state's colour; dashed for a reused step,
+// which did not run.
+static void
+append_state_ring (GtkSnapshot *snapshot,
+                   SluiceRect  *rect,
+                   SluiceState  state,
+                   guint32      color)
+{
+  const double gap = 3.5;
+  graphene_rect_t bounds = GRAPHENE_RECT_INIT (-gap - 2, -gap - 2, rect->width + 2 * gap + 4, rect->height + 2 * gap + 4);
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &bounds);
+  double dashes[] = { 7, 5 };
+  GdkRGBA ring;
+
+  rgba (&ring, color, state == SLUICE_STATE_QUEUED ? 0.6f : 1);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, rect->width + gap - 10, -gap + 10, 10, -G_PI / 2, 0);
+  cairo_arc (cr, rect->width + gap - 10, rect->height + gap - 10, 10, 0, G_PI / 2);
+  cairo_arc (cr, -gap + 10, rect->height + gap - 10, 10, G_PI / 2, G_PI);
+  cairo_arc (cr, -gap + 10, -gap + 10, 10, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+  if (state == SLUICE_STATE_REUSED || state == SLUICE_STATE_QUEUED)
+    cairo_set_dash (cr, dashes, 2, 0);
+  cairo_set_line_width (cr, state == SLUICE_STATE_QUEUED ? 1.5 : 2.5);
+  gdk_cairo_set_source_rgba (cr, &ring);
+  cairo_stroke (cr);
+  cairo_destroy (cr);
+}
+
 /* drawing a node ---------------------------------------------------------------------- */
 
 static void
@@ -323,10 +480,21 @@ render_node (SluiceCanvas *self,
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   SluiceComponent *component = sluice_document_get_component (self->document, step);
   const char *title = sluice_step_get_display_name (step);
+  SluiceState state = self->run_status ? sluice_run_status_get_step_state (self->run_status, sluice_step_get_id (step))
+                                       : SLUICE_STATE_PENDING;
+  StateLook look = state_look (state);
+  g_autofree char *badge = self->run_status ? state_text (self->run_status, sluice_step_get_id (step)) : NULL;
+  double badge_width = 0;
   GskRoundedRect body, header;
   GdkRGBA card, band, title_color, border;
   float widths[4];
   GdkRGBA borders[4];
+
+  // A skipped step never got its turn: it fades, like something disabled.
+  if (state == SLUICE_STATE_SKIPPED || state == SLUICE_STATE_CANCELLED)
+    gtk_snapshot_push_opacity (snapshot, 0.55);
+  if (look.glyph != NULL)
+    append_state_ring (snapshot, rect, state, look.color);
 
   rgba (&card, is_dark () ? 0x303030 : 0xffffff, 1);
   category_color (component ? sluice_component_get_category (component) : NULL, &band);
@@ -349,10 +517,13 @@ render_node (SluiceCanvas *self,
     widths[i] = selected || has_error ? 2.5f : 1.0f, borders[i] = border;
   gtk_snapshot_append_border (snapshot, &body, widths, borders);
 
+  if (badge != NULL)
+    append_badge (snapshot, GTK_WIDGET (self), badge, look.color, rect->width - 6, (SLUICE_NODE_HEADER - 6) / 2.0,
+                  &badge_width);
   if (title == NULL)
     title = component ? sluice_component_get_display_name (component) : sluice_step_get_id (step);
-  append_text (snapshot, GTK_WIDGET (self), title, 12, (SLUICE_NODE_HEADER - 6) / 2.0, rect->width - 24,
-               TRUE, FALSE, &title_color);
+  append_text (snapshot, GTK_WIDGET (self), title, 12, (SLUICE_NODE_HEADER - 6) / 2.0,
+               rect->width - 24 - (badge_width > 0 ? badge_width + 4 : 0), TRUE, FALSE, &title_color);
 
   if (component != NULL)
     {
@@ -368,6 +539,8 @@ render_node (SluiceCanvas *self,
                    SLUICE_NODE_HEADER + SLUICE_NODE_PORT_ROW / 2, rect->width - 24, FALSE, FALSE, &warning);
     }
 
+  if (state == SLUICE_STATE_SKIPPED || state == SLUICE_STATE_CANCELLED)
+    gtk_snapshot_pop (snapshot);
   return gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
 }
 
@@ -388,6 +561,26 @@ node_key (SluiceCanvas *self,
       const SluiceBinding *b = g_ptr_array_index (inputs, i);
 
       key = key * 31 + g_str_hash (b->port) + b->kind;
+    }
+  if (self->run_status != NULL)
+    {
+      const char *id = sluice_step_get_id (step);
+      SluiceState state = sluice_run_status_get_step_state (self->run_status, id);
+      gint64 started = sluice_run_status_get_step_started_at (self->run_status, id);
+      gint64 finished = sluice_run_status_get_step_finished_at (self->run_status, id);
+
+      key = key * 31 + 1 + state;
+      key = key * 31 + sluice_run_status_get_step_attempt (self->run_status, id);
+      key = key * 31 + (guint) (finished - started);
+      // A running step's clock moves: its picture changes (at most) every
+      // tenth of a second under 10 s, then every second.
+      if (state == SLUICE_STATE_RUNNING && started != 0)
+        {
+          gint64 elapsed = g_get_real_time () - started;
+
+          key = key * 31 + (guint) (elapsed < 10 * G_USEC_PER_SEC ? elapsed / (G_USEC_PER_SEC / 10)
+                                                                  : elapsed / G_USEC_PER_SEC);
+        }
     }
   return key;
 }
@@ -440,7 +633,66 @@ cached_node (SluiceCanvas *self,
   return cached->node;
 }
 
+// A node far zoomed out: its card and coloured band, no text or ports.
+// Thousands of nodes are then on screen, and text is what costs.
+static void
+append_node_block (SluiceCanvas *self,
+                   GtkSnapshot  *snapshot,
+                   SluiceStep   *step,
+                   SluiceRect   *rect)
+{
+  SluiceComponent *component = sluice_document_get_component (self->document, step);
+  const char *id = sluice_step_get_id (step);
+  GdkRGBA card, band;
+
+  rgba (&card, is_dark () ? 0x303030 : 0xffffff, 1);
+  if (step_has_error (self, id))
+    rgba (&band, 0xe01b24, 1);
+  else if (sluice_document_is_selected (self->document, id))
+    rgba (&band, 0x3584e4, 1);
+  else
+    category_color (component ? sluice_component_get_category (component) : NULL, &band);
+  gtk_snapshot_append_color (snapshot, &card, &GRAPHENE_RECT_INIT (0, 0, rect->width, rect->height));
+  gtk_snapshot_append_color (snapshot, &band, &GRAPHENE_RECT_INIT (0, 0, rect->width, SLUICE_NODE_HEADER - 6));
+}
+
 /* drawing links --------------------------------------------------------------------------- */
+
+// Whether the box around the curve's control points (which holds the
+// curve) meets the view: cairo would clip the rest, but only after
+// flattening every curve of a big pipeline.
+static gboolean
+link_visible (double                 x1,
+              double                 y1,
+              double                 x2,
+              double                 y2,
+              const graphene_rect_t *visible)
+{
+  double d = MAX (40.0, fabs (x2 - x1) / 2), margin = 6;
+
+  return MAX (x2, x1 + d) + margin >= visible->origin.x &&
+         MIN (x1, x2 - d) - margin <= visible->origin.x + visible->size.width &&
+         MAX (y1, y2) + margin >= visible->origin.y &&
+         MIN (y1, y2) - margin <= visible->origin.y + visible->size.height;
+}
+
+// The same test from the two nodes' boxes alone, which are cached: most
+// links of a big pipeline are out of view and skipped before their ports
+// are looked up.
+static gboolean
+link_may_be_visible (SluiceCanvas          *self,
+                     const char            *from_step,
+                     const char            *to_step,
+                     const graphene_rect_t *visible)
+{
+  SluiceRect from, to;
+
+  if (!sluice_document_get_node_rect (self->document, from_step, &from) ||
+      !sluice_document_get_node_rect (self->document, to_step, &to))
+    return FALSE;
+  return link_visible (from.x + from.width, MIN (from.y, to.y),
+                       to.x, MAX (from.y + from.height, to.y + to.height), visible);
+}
 
 static void
 bezier (cairo_t *cr,
@@ -456,13 +708,55 @@ bezier (cairo_t *cr,
   cairo_curve_to (cr, x1 + d, y1, x2 - d, y2, x2, y2);
 }
 
+// During and after a run a link shows whether its data exists: solid and
+// strong once its artifact is produced (or reused), dashed and faint while
+// it is not, with the dashes marching while its step is at work.
+static void
+draw_run_link_style (SluiceCanvas *self,
+                     cairo_t      *cr,
+                     SluiceStep   *from,
+                     const char   *port,
+                     gboolean      selected,
+                     GdkRGBA      *color)
+{
+  const char *id = sluice_step_get_id (from);
+  SluiceState state = sluice_run_status_get_step_state (self->run_status, id);
+  gboolean produced = sluice_state_is_done (state) ||
+                      sluice_run_status_get_output_hash (self->run_status, id, port) != NULL;
+  double dashes[] = { 6, 6 };
+
+  if (produced)
+    {
+      cairo_set_line_width (cr, selected ? 5 : 3.5);
+      cairo_set_source_rgba (cr, color->red, color->green, color->blue, 1);
+      return;
+    }
+  if (state == SLUICE_STATE_RUNNING)
+    {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+      gint64 now = clock ? gdk_frame_clock_get_frame_time (clock) : g_get_monotonic_time ();
+
+      cairo_set_dash (cr, dashes, 2, -fmod (now / 1000.0 * 0.03, 12.0));
+      cairo_set_line_width (cr, selected ? 5 : 2.5);
+      cairo_set_source_rgba (cr, color->red, color->green, color->blue, 0.9);
+      return;
+    }
+  cairo_set_dash (cr, dashes, 2, 0);
+  cairo_set_line_width (cr, selected ? 5 : 2);
+  cairo_set_source_rgba (cr, color->red, color->green, color->blue, selected ? 1 : 0.45);
+}
+
+// visible: the part of the pipeline in view, or NULL for all of it.
 static void
 draw_links (SluiceCanvas          *self,
-            cairo_t               *cr)
+            cairo_t               *cr,
+            const graphene_rect_t *visible)
 {
   SluicePipeline *pipeline = sluice_document_get_pipeline (self->document);
   GPtrArray *steps = sluice_pipeline_get_steps (pipeline);
+  const char *link_step = NULL, *link_port = NULL;
 
+  sluice_document_get_selected_link (self->document, &link_step, &link_port);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   for (guint i = 0; i < steps->len; i++)
     {
@@ -481,22 +775,31 @@ draw_links (SluiceCanvas          *self,
 
           if (b->kind != SLUICE_BINDING_STEP_OUTPUT ||
               !(from = sluice_pipeline_find_step (pipeline, b->step)) ||
+              (visible != NULL && !link_may_be_visible (self, b->step, sluice_step_get_id (step), visible)) ||
               !sluice_document_get_port_point (self->document, b->step, TRUE, b->name, &x1, &y1) ||
               !sluice_document_get_port_point (self->document, sluice_step_get_id (step), FALSE, b->port, &x2, &y2))
+            continue;
+          if (visible != NULL && !link_visible (x1, y1, x2, y2, visible))
             continue;
 
           component = sluice_document_get_component (self->document, from);
           spec = component ? sluice_component_find_output (component, b->name) : NULL;
           port_color (spec ? spec->type : NULL, &color);
-          selected = (g_strcmp0 (self->link_selected_step, sluice_step_get_id (step)) == 0 &&
-                      g_strcmp0 (self->link_selected_port, b->port) == 0) ||
+          selected = (g_strcmp0 (link_step, sluice_step_get_id (step)) == 0 &&
+                      g_strcmp0 (link_port, b->port) == 0) ||
                      (g_strcmp0 (self->hover_link_step, sluice_step_get_id (step)) == 0 &&
                       g_strcmp0 (self->hover_link_port, b->port) == 0);
 
           bezier (cr, x1, y1, x2, y2);
-          cairo_set_line_width (cr, selected ? 5 : 2.5);
-          cairo_set_source_rgba (cr, color.red, color.green, color.blue, selected ? 1 : 0.85);
+          if (self->run_status != NULL)
+            draw_run_link_style (self, cr, from, b->name, selected, &color);
+          else
+            {
+              cairo_set_line_width (cr, selected ? 5 : 2.5);
+              cairo_set_source_rgba (cr, color.red, color.green, color.blue, selected ? 1 : 0.85);
+            }
           cairo_stroke (cr);
+          cairo_set_dash (cr, NULL, 0, 0);
         }
     }
 
@@ -631,11 +934,70 @@ minimap_geometry (SluiceCanvas    *self,
   return TRUE;
 }
 
+// What the minimap's picture of the nodes depends on: where they are
+// (the document's revision), the style, its size and each step's run state.
+static guint
+minimap_key (SluiceCanvas          *self,
+             const graphene_rect_t *frame)
+{
+  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+  guint key = sluice_document_get_revision (self->document) * 2 + (is_dark () ? 1 : 0);
+
+  key = key * 31 + (guint) frame->origin.x * 7 + (guint) frame->origin.y;
+  for (guint i = 0; self->run_status != NULL && i < steps->len; i++)
+    key = key * 31 + sluice_run_status_get_step_state (self->run_status,
+                                                        sluice_step_get_id (g_ptr_array_index (steps, i)));
+  return key;
+}
+
+// The nodes in the minimap, drawn once into one picture and kept until
+// something it shows changes: thousands of tiny rectangles per frame cost
+// more than the rest of the canvas when a big pipeline is panned.
+static GskRenderNode *
+minimap_nodes (SluiceCanvas          *self,
+               const graphene_rect_t *frame,
+               const SluiceRect      *bounds,
+               double                 scale,
+               const GdkRGBA         *node)
+{
+  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+  guint key = minimap_key (self, frame);
+  cairo_t *cr;
+
+  if (self->minimap_cache != NULL && self->minimap_cache_key == key)
+    return self->minimap_cache;
+
+  g_clear_pointer (&self->minimap_cache, gsk_render_node_unref);
+  self->minimap_cache = gsk_cairo_node_new (frame);
+  self->minimap_cache_key = key;
+  cr = gsk_cairo_node_get_draw_context (self->minimap_cache);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      const char *id = sluice_step_get_id (g_ptr_array_index (steps, i));
+      StateLook look = { 0, NULL, NULL };
+      GdkRGBA state_color;
+      SluiceRect r;
+
+      if (!sluice_document_get_node_rect (self->document, id, &r))
+        continue;
+      // A big run is read from here: where it fails, where it is at.
+      if (self->run_status != NULL)
+        look = state_look (sluice_run_status_get_step_state (self->run_status, id));
+      if (look.glyph != NULL)
+        rgba (&state_color, look.color, 1);
+      gdk_cairo_set_source_rgba (cr, look.glyph != NULL ? &state_color : node);
+      cairo_rectangle (cr, frame->origin.x + (r.x - bounds->x) * scale, frame->origin.y + (r.y - bounds->y) * scale,
+                       MAX (2, r.width * scale), MAX (2, r.height * scale));
+      cairo_fill (cr);
+    }
+  cairo_destroy (cr);
+  return self->minimap_cache;
+}
+
 static void
 draw_minimap (SluiceCanvas *self,
               GtkSnapshot  *snapshot)
 {
-  GPtrArray *steps;
   graphene_rect_t frame;
   SluiceRect bounds;
   GskRoundedRect outline;
@@ -654,18 +1016,7 @@ draw_minimap (SluiceCanvas *self,
   gtk_snapshot_push_rounded_clip (snapshot, &outline);
   gtk_snapshot_append_color (snapshot, &panel, &frame);
 
-  steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
-  for (guint i = 0; i < steps->len; i++)
-    {
-      SluiceRect r;
-
-      if (!sluice_document_get_node_rect (self->document, sluice_step_get_id (g_ptr_array_index (steps, i)), &r))
-        continue;
-      gtk_snapshot_append_color (snapshot, &node,
-                                 &GRAPHENE_RECT_INIT (frame.origin.x + (r.x - bounds.x) * scale,
-                                                      frame.origin.y + (r.y - bounds.y) * scale,
-                                                      MAX (2, r.width * scale), MAX (2, r.height * scale)));
-    }
+  gtk_snapshot_append_node (snapshot, minimap_nodes (self, &frame, &bounds, scale, &node));
 
   view_to_model (self, 0, 0, &vx, &vy);
   for (guint i = 0; i < 4; i++)
@@ -703,6 +1054,171 @@ minimap_jump (SluiceCanvas *self,
   return TRUE;
 }
 
+// The moving part of a running node, drawn every frame on top of its
+// cached picture: a light sweeping along the bottom of its header.
+static void
+append_running_stripe (SluiceCanvas *self,
+                       GtkSnapshot  *snapshot,
+                       SluiceRect   *r)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  gint64 now = clock ? gdk_frame_clock_get_frame_time (clock) : g_get_monotonic_time ();
+  double phase = fmod (now / (1.4 * G_USEC_PER_SEC), 1.0);
+  double segment = r->width * 0.35;
+  double x = phase * (r->width + segment) - segment;
+  graphene_rect_t track = GRAPHENE_RECT_INIT (0, SLUICE_NODE_HEADER - 6, r->width, 4);
+  GskColorStop stops[3];
+  GdkRGBA base;
+
+  rgba (&base, 0x3584e4, 0.25f);
+  rgba (&stops[0].color, 0x3584e4, 0);
+  rgba (&stops[1].color, 0x62a0ea, 1);
+  rgba (&stops[2].color, 0x3584e4, 0);
+  stops[0].offset = 0;
+  stops[1].offset = 0.5;
+  stops[2].offset = 1;
+
+  gtk_snapshot_push_clip (snapshot, &track);
+  gtk_snapshot_append_color (snapshot, &base, &track);
+  gtk_snapshot_append_linear_gradient (snapshot, &GRAPHENE_RECT_INIT (x, track.origin.y, segment, track.size.height),
+                                       &GRAPHENE_POINT_INIT (x, 0), &GRAPHENE_POINT_INIT (x + segment, 0),
+                                       stops, G_N_ELEMENTS (stops));
+  gtk_snapshot_pop (snapshot);
+}
+
+/* notes and frames ---------------------------------------------------------------------- */
+
+static gboolean
+rect_visible (const SluiceRect      *r,
+              const graphene_rect_t *visible)
+{
+  return !(r->x > visible->origin.x + visible->size.width || r->x + r->width < visible->origin.x ||
+           r->y > visible->origin.y + visible->size.height || r->y + r->height < visible->origin.y);
+}
+
+// Dots in the bottom-right corner: where to drag to resize.
+static void
+append_resize_grip (GtkSnapshot      *snapshot,
+                    const SluiceRect *r,
+                    const GdkRGBA    *color)
+{
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j <= i; j++)
+      gtk_snapshot_append_color (snapshot, color,
+                                 &GRAPHENE_RECT_INIT (r->x + r->width - 6 - 4 * (i - j), r->y + r->height - 6 - 4 * j,
+                                                      2, 2));
+}
+
+static void
+append_outline (GtkSnapshot          *snapshot,
+                const GskRoundedRect *shape,
+                float                 width,
+                const GdkRGBA        *color)
+{
+  float widths[4] = { width, width, width, width };
+  GdkRGBA colors[4] = { *color, *color, *color, *color };
+
+  gtk_snapshot_append_border (snapshot, shape, widths, colors);
+}
+
+// A frame: a tinted box under the nodes, with a title bar to drag it by.
+static void
+draw_frame (SluiceCanvas     *self,
+            GtkSnapshot      *snapshot,
+            const SluiceRect *r,
+            const char       *title,
+            gboolean          selected)
+{
+  guint32 accent = is_dark () ? 0x78aeed : 0x3584e4;
+  GskRoundedRect box;
+  GdkRGBA tint, bar, line, text;
+
+  rgba (&tint, accent, is_dark () ? 0.10f : 0.07f);
+  rgba (&bar, accent, is_dark () ? 0.30f : 0.20f);
+  rgba (&line, accent, selected ? 1 : 0.55f);
+  rgba (&text, is_dark () ? 0xffffff : 0x241f31, 1);
+
+  gsk_rounded_rect_init_from_rect (&box, &GRAPHENE_RECT_INIT (r->x, r->y, r->width, r->height), 10);
+  gtk_snapshot_push_rounded_clip (snapshot, &box);
+  gtk_snapshot_append_color (snapshot, &tint, &box.bounds);
+  gtk_snapshot_append_color (snapshot, &bar, &GRAPHENE_RECT_INIT (r->x, r->y, r->width, SLUICE_FRAME_TITLE_HEIGHT));
+  gtk_snapshot_pop (snapshot);
+  append_outline (snapshot, &box, selected ? 2.5f : 1.0f, &line);
+  if (title != NULL && *title != '\0')
+    append_text (snapshot, GTK_WIDGET (self), title, r->x + 12, r->y + SLUICE_FRAME_TITLE_HEIGHT / 2, r->width - 24,
+                 TRUE, FALSE, &text);
+  append_resize_grip (snapshot, r, &line);
+}
+
+// A note: a sticky note with wrapped text, cut at its box.
+static void
+draw_note (SluiceCanvas     *self,
+           GtkSnapshot      *snapshot,
+           const SluiceRect *r,
+           const char       *text,
+           gboolean          selected)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  gboolean empty = text == NULL || *text == '\0';
+  GskRoundedRect box;
+  GdkRGBA paper, edge, ink;
+
+  // Yellow paper with dark ink in light mode; dimmer paper with light ink
+  // in dark mode, so the note does not glare.
+  rgba (&paper, is_dark () ? 0x4d4424 : 0xf9f06b, 1);
+  rgba (&ink, is_dark () ? 0xf6f5f4 : 0x3d3846, empty ? 0.55f : 1);
+  if (selected)
+    rgba (&edge, is_dark () ? 0x78aeed : 0x3584e4, 1);
+  else
+    rgba (&edge, is_dark () ? 0x8a7a3a : 0xe5a50a, 1);
+
+  gsk_rounded_rect_init_from_rect (&box, &GRAPHENE_RECT_INIT (r->x, r->y, r->width, r->height), 4);
+  gtk_snapshot_push_rounded_clip (snapshot, &box);
+  gtk_snapshot_append_color (snapshot, &paper, &box.bounds);
+
+  pango_layout_set_text (layout, empty ? _("Double-click to write") : text, -1);
+  pango_layout_set_width (layout, (int) ((r->width - 20) * PANGO_SCALE));
+  pango_layout_set_height (layout, (int) ((r->height - 20) * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (r->x + 10, r->y + 10));
+  gtk_snapshot_append_layout (snapshot, layout, &ink);
+  gtk_snapshot_restore (snapshot);
+  gtk_snapshot_pop (snapshot);
+
+  append_outline (snapshot, &box, selected ? 2.5f : 1.0f, &edge);
+  append_resize_grip (snapshot, r, &edge);
+}
+
+// Frames first, then notes: both under the links and nodes.
+static void
+draw_annotations (SluiceCanvas          *self,
+                  GtkSnapshot           *snapshot,
+                  const graphene_rect_t *visible)
+{
+  for (SluiceAnnotationKind kind = SLUICE_ANNOTATION_FRAME;; kind = SLUICE_ANNOTATION_NOTE)
+    {
+      g_auto(GStrv) ids = sluice_document_list_annotations (self->document, kind);
+
+      for (guint i = 0; ids[i] != NULL; i++)
+        {
+          gboolean selected = sluice_document_is_selected (self->document, ids[i]);
+          const char *text;
+          SluiceRect r;
+
+          if (!sluice_document_get_annotation (self->document, ids[i], NULL, &r, &text) || !rect_visible (&r, visible))
+            continue;
+          if (kind == SLUICE_ANNOTATION_FRAME)
+            draw_frame (self, snapshot, &r, text, selected);
+          else
+            draw_note (self, snapshot, &r, text, selected);
+        }
+      if (kind == SLUICE_ANNOTATION_NOTE)
+        break;
+    }
+}
+
 static void
 sluice_canvas_snapshot (GtkWidget   *widget,
                         GtkSnapshot *snapshot)
@@ -714,6 +1230,7 @@ sluice_canvas_snapshot (GtkWidget   *widget,
   GdkRGBA background;
   GPtrArray *steps;
   cairo_t *cr;
+  gint64 start = self->frame_stats != NULL ? g_get_monotonic_time () : 0;
 
   rgba (&background, is_dark () ? 0x242424 : 0xfafafa, 1);
   gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
@@ -736,6 +1253,7 @@ sluice_canvas_snapshot (GtkWidget   *widget,
   gtk_snapshot_scale (snapshot, self->zoom, self->zoom);
 
   draw_grid (self, snapshot, &visible);
+  draw_annotations (self, snapshot, &visible);
   gtk_snapshot_restore (snapshot);
 
   // Links are stroked by cairo in widget coordinates, with the view
@@ -744,7 +1262,7 @@ sluice_canvas_snapshot (GtkWidget   *widget,
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   cairo_translate (cr, -adjustment_value (self->hadjustment), -adjustment_value (self->vadjustment));
   cairo_scale (cr, self->zoom, self->zoom);
-  draw_links (self, cr);
+  draw_links (self, cr, &visible);
   cairo_destroy (cr);
 
   gtk_snapshot_save (snapshot);
@@ -765,7 +1283,13 @@ sluice_canvas_snapshot (GtkWidget   *widget,
 
       gtk_snapshot_save (snapshot);
       gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (r.x, r.y));
-      gtk_snapshot_append_node (snapshot, cached_node (self, step, &r));
+      if (self->zoom < LOD_ZOOM)
+        append_node_block (self, snapshot, step, &r);
+      else
+        gtk_snapshot_append_node (snapshot, cached_node (self, step, &r));
+      if (self->run_status != NULL &&
+          sluice_run_status_get_step_state (self->run_status, sluice_step_get_id (step)) == SLUICE_STATE_RUNNING)
+        append_running_stripe (self, snapshot, &r);
       gtk_snapshot_restore (snapshot);
     }
 
@@ -787,17 +1311,108 @@ sluice_canvas_snapshot (GtkWidget   *widget,
   gtk_snapshot_restore (snapshot);
 
   draw_minimap (self, snapshot);
+  if (self->frame_stats != NULL)
+    self->snapshot_us = g_get_monotonic_time () - start;
+}
+
+/* frame statistics ------------------------------------------------------------------ */
+
+// SLUICE_FRAME_STATS=FILE logs every frame in which the canvas was drawn:
+// "frame INTERVAL_US WORK_US SNAPSHOT_US CPU_US" (time since the previous
+// such frame; layout + snapshot + render of the whole window; the canvas's
+// own snapshot; the main thread's CPU time for that work, which other
+// programs' load does not inflate), and once "first-frame REALTIME_US STEPS"
+// when the first pipeline with steps is on screen. bench/canvas.sh reads it.
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static void
+on_before_paint (GdkFrameClock *clock,
+                 SluiceCanvas  *self)
+{
+  self->paint_start = g_get_monotonic_time ();
+  self->paint_start_cpu = thread_cpu_us ();
+  self->snapshot_us = -1;
+}
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                SluiceCanvas  *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint steps;
+
+  if (self->snapshot_us < 0 || self->paint_start == 0)
+    return;
+  fprintf (self->frame_stats, "frame %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
+           self->last_paint ? now - self->last_paint : 0, now - self->paint_start, self->snapshot_us,
+           thread_cpu_us () - self->paint_start_cpu);
+  self->last_paint = now;
+  steps = self->document ? sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document))->len : 0;
+  if (!self->first_frame_logged && steps > 0)
+    {
+      self->first_frame_logged = TRUE;
+      fprintf (self->frame_stats, "first-frame %" G_GINT64_FORMAT " %u\n", g_get_real_time (), steps);
+    }
+  self->snapshot_us = -1;
+}
+
+static void
+on_realize_frame_stats (GtkWidget    *widget,
+                        SluiceCanvas *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  g_signal_connect_object (clock, "before-paint", G_CALLBACK (on_before_paint), self, 0);
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_after_paint), self, 0);
+}
+
+static void
+setup_frame_stats (SluiceCanvas *self)
+{
+  const char *path = g_getenv ("SLUICE_FRAME_STATS");
+
+  if (path == NULL || *path == '\0')
+    return;
+  if ((self->frame_stats = fopen (path, "w")) == NULL)
+    {
+      g_warning ("SLUICE_FRAME_STATS: cannot write %s: %s", path, g_strerror (errno));
+      return;
+    }
+  setvbuf (self->frame_stats, NULL, _IOLBF, 0);
+  self->snapshot_us = -1;
+  g_signal_connect (self, "realize", G_CALLBACK (on_realize_frame_stats), self);
 }
 
 /* document ------------------------------------------------------------------------------- */
+
+static gboolean
+cached_step_gone (gpointer key,
+                  gpointer value,
+                  gpointer pipeline)
+{
+  return sluice_pipeline_find_step (pipeline, key) == NULL;
+}
 
 static void
 on_document_changed (SluiceCanvas *self)
 {
   g_clear_pointer (&self->error_steps, g_hash_table_unref);
-  // Steps may have been replaced (undo reloads the pipeline), so cached
-  // pictures of steps that no longer exist must go.
-  g_hash_table_remove_all (self->node_cache);
+  // Pictures of steps that no longer exist go; the others stay, as their
+  // key says whether they still show what they showed (a drag changes no
+  // picture, and redrawing every node's text per frame is what made
+  // dragging 2 000 steps stutter).
+  if (self->document != NULL)
+    g_hash_table_foreach_remove (self->node_cache, cached_step_gone, sluice_document_get_pipeline (self->document));
+  else
+    g_hash_table_remove_all (self->node_cache);
   update_adjustments (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -866,8 +1481,9 @@ zoom_at (SluiceCanvas *self,
     return;
 
   view_to_model (self, vx, vy, &mx, &my);
+  // Node pictures are vectors and text, drawn at the new scale as they
+  // are; keeping them makes zooming a big pipeline smooth.
   self->zoom = zoom;
-  g_hash_table_remove_all (self->node_cache);
   update_adjustments (self);
   if (self->hadjustment != NULL)
     gtk_adjustment_set_value (self->hadjustment, mx * zoom - vx);
@@ -951,6 +1567,113 @@ sluice_canvas_reveal_step (SluiceCanvas *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* run status ---------------------------------------------------------------------------- */
+
+// Whether something that moves (a running node, or a link out of one) is
+// in view: a big pipeline zoomed in usually shows none of its running steps,
+// and then there is nothing to animate.
+static gboolean
+running_in_view (SluiceCanvas *self)
+{
+  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
+  double x0, y0, x1, y1;
+
+  view_to_model (self, 0, 0, &x0, &y0);
+  view_to_model (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)), &x1, &y1);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      const char *id = sluice_step_get_id (g_ptr_array_index (steps, i));
+      SluiceRect r;
+
+      if (sluice_run_status_get_step_state (self->run_status, id) != SLUICE_STATE_RUNNING ||
+          !sluice_document_get_node_rect (self->document, id, &r))
+        continue;
+      // Its outgoing links may reach far: a generous margin around the view.
+      if (r.x + r.width > x0 - 400 && r.x < x1 + 400 && r.y + r.height > y0 - 400 && r.y < y1 + 400)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+#define RUN_FRAME_USEC (G_USEC_PER_SEC / 30)
+
+static gboolean
+run_tick (GtkWidget     *widget,
+          GdkFrameClock *clock,
+          gpointer       user_data)
+{
+  SluiceCanvas *self = SLUICE_CANVAS (widget);
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+
+  if (self->run_status == NULL || self->document == NULL ||
+      sluice_run_status_count_state (self->run_status, SLUICE_STATE_RUNNING) == 0)
+    {
+      self->run_tick = 0;
+      gtk_widget_queue_draw (widget);
+      return G_SOURCE_REMOVE;
+    }
+  // 30 frames a second are smooth enough for a stripe, and each frame
+  // draws every link: no more, and none for what is out of view.
+  if (now - self->run_frame_time >= RUN_FRAME_USEC && running_in_view (self))
+    {
+      self->run_frame_time = now;
+      gtk_widget_queue_draw (widget);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+// Animation costs a frame every 16 ms: only while a step runs.
+static void
+update_run_tick (SluiceCanvas *self)
+{
+  gboolean running = self->run_status != NULL &&
+                     sluice_run_status_count_state (self->run_status, SLUICE_STATE_RUNNING) > 0;
+
+  if (running && self->run_tick == 0)
+    self->run_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), run_tick, NULL, NULL);
+  else if (!running && self->run_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->run_tick);
+      self->run_tick = 0;
+    }
+}
+
+// The changed nodes get new pictures through their cache keys (state,
+// attempt and times are part of them); the others are reused as they are.
+// queue_draw coalesces any number of batches into one frame.
+static void
+on_run_status_changed (SluiceCanvas    *self,
+                       GStrv            step_ids)
+{
+  update_run_tick (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+SluiceRunStatus *
+sluice_canvas_get_run_status (SluiceCanvas *self)
+{
+  g_return_val_if_fail (SLUICE_IS_CANVAS (self), NULL);
+  return self->run_status;
+}
+
+void
+sluice_canvas_set_run_status (SluiceCanvas    *self,
+                              SluiceRunStatus *status)
+{
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+  g_return_if_fail (status == NULL || SLUICE_IS_RUN_STATUS (status));
+
+  if (self->run_status == status)
+    return;
+  if (self->run_status != NULL)
+    g_clear_signal_handler (&self->run_status_handler, self->run_status);
+  g_set_object (&self->run_status, status);
+  if (status != NULL)
+    self->run_status_handler = g_signal_connect_swapped (status, "changed", G_CALLBACK (on_run_status_changed), self);
+  update_run_tick (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 /* interaction -------------------------------------------------------------------------- */
 
 static void
@@ -963,8 +1686,8 @@ message (SluiceCanvas *self,
 static void
 clear_link_selection (SluiceCanvas *self)
 {
-  g_clear_pointer (&self->link_selected_step, g_free);
-  g_clear_pointer (&self->link_selected_port, g_free);
+  if (self->document != NULL && sluice_document_get_selected_link (self->document, NULL, NULL))
+    sluice_document_set_selection (self->document, NULL);
 }
 
 static void
@@ -1034,6 +1757,28 @@ begin_reroute (SluiceCanvas *self,
   return TRUE;
 }
 
+// A frame drags along what lies inside it when the drag starts.
+static void
+begin_move (SluiceCanvas *self)
+{
+  g_strfreev (self->drag_items);
+  self->drag_items = sluice_document_with_frame_contents (self->document, sluice_document_get_selection (self->document));
+  self->drag_mode = DRAG_MOVE;
+  sluice_document_begin_group (self->document);
+}
+
+static void
+begin_resize (SluiceCanvas *self,
+              const char   *id)
+{
+  if (!sluice_document_get_annotation (self->document, id, NULL, &self->resize_start, NULL))
+    return;
+  g_free (self->resize_id);
+  self->resize_id = g_strdup (id);
+  self->drag_mode = DRAG_RESIZE;
+  sluice_document_begin_group (self->document);
+}
+
 static void
 on_drag_begin (GtkGestureDrag *gesture,
                double          x,
@@ -1078,18 +1823,21 @@ on_drag_begin (GtkGestureDrag *gesture,
         self->drag_mode = DRAG_NONE;
       break;
     case SLUICE_HIT_NODE:
+    case SLUICE_HIT_NOTE:
+    case SLUICE_HIT_FRAME:
       if (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK))
         toggle_selected (self, hit.step_id);
       else if (!sluice_document_is_selected (self->document, hit.step_id))
         select_only (self, hit.step_id);
-      self->drag_mode = DRAG_MOVE;
-      sluice_document_begin_group (self->document);
+      begin_move (self);
       break;
     case SLUICE_HIT_LINK:
-      self->link_selected_step = g_strdup (hit.step_id);
-      self->link_selected_port = g_strdup (hit.port);
-      sluice_document_set_selection (self->document, NULL);
+      sluice_document_select_link (self->document, hit.step_id, hit.port);
       self->drag_mode = DRAG_NONE;
+      break;
+    case SLUICE_HIT_RESIZE:
+      select_only (self, hit.step_id);
+      begin_resize (self, hit.step_id);
       break;
     case SLUICE_HIT_NONE:
     default:
@@ -1120,10 +1868,19 @@ on_drag_update (GtkGestureDrag *gesture,
       {
         double want_x = dx / self->zoom, want_y = dy / self->zoom;
 
-        sluice_document_move_steps (self->document, sluice_document_get_selection (self->document),
+        sluice_document_move_steps (self->document, (const char * const *) self->drag_items,
                                     want_x - self->drag_done_x, want_y - self->drag_done_y);
         self->drag_done_x = want_x;
         self->drag_done_y = want_y;
+      }
+      break;
+    case DRAG_RESIZE:
+      {
+        SluiceRect r = self->resize_start;
+
+        r.width = MAX (SLUICE_ANNOTATION_MIN, r.width + dx / self->zoom);
+        r.height = MAX (SLUICE_ANNOTATION_MIN, r.height + dy / self->zoom);
+        sluice_document_set_annotation_rect (self->document, self->resize_id, &r);
       }
       break;
     case DRAG_PAN:
@@ -1175,6 +1932,24 @@ finish_rubber_band (SluiceCanvas *self)
           r.x < x1 && r.x + r.width > x0 && r.y < y1 && r.y + r.height > y0)
         g_strv_builder_add (builder, id);
     }
+  // Notes it touches, frames it holds whole (a band drawn inside a frame
+  // selects nodes in it, not the frame).
+  for (SluiceAnnotationKind kind = SLUICE_ANNOTATION_NOTE; kind <= SLUICE_ANNOTATION_FRAME; kind++)
+    {
+      g_auto(GStrv) annotations = sluice_document_list_annotations (self->document, kind);
+
+      for (guint i = 0; annotations[i] != NULL; i++)
+        {
+          SluiceRect r;
+
+          if (g_strv_contains (current, annotations[i]) ||
+              !sluice_document_get_annotation (self->document, annotations[i], NULL, &r, NULL))
+            continue;
+          if (kind == SLUICE_ANNOTATION_NOTE ? r.x < x1 && r.x + r.width > x0 && r.y < y1 && r.y + r.height > y0
+                                             : r.x >= x0 && r.x + r.width <= x1 && r.y >= y0 && r.y + r.height <= y1)
+            g_strv_builder_add (builder, annotations[i]);
+        }
+    }
   ids = g_strv_builder_end (builder);
   sluice_document_set_selection (self->document, (const char * const *) ids);
 }
@@ -1214,6 +1989,11 @@ on_drag_end (GtkGestureDrag *gesture,
     case DRAG_MOVE:
       if (self->snap_to_grid)
         snap_selection (self);
+      g_clear_pointer (&self->drag_items, g_strfreev);
+      sluice_document_end_group (self->document);
+      break;
+    case DRAG_RESIZE:
+      g_clear_pointer (&self->resize_id, g_free);
       sluice_document_end_group (self->document);
       break;
     case DRAG_LINK:
@@ -1321,12 +2101,18 @@ sluice_canvas_delete_selection (SluiceCanvas *self)
 
   if (self->document == NULL)
     return;
-  if (self->link_selected_step != NULL)
-    {
-      sluice_document_disconnect (self->document, self->link_selected_step, self->link_selected_port);
-      clear_link_selection (self);
-      return;
-    }
+  {
+    const char *link_step, *link_port;
+
+    if (sluice_document_get_selected_link (self->document, &link_step, &link_port))
+      {
+        g_autofree char *step = g_strdup (link_step);
+        g_autofree char *port = g_strdup (link_port);
+
+        sluice_document_disconnect (self->document, step, port);
+        return;
+      }
+  }
   sluice_document_remove_steps (self->document, sluice_document_get_selection (self->document));
 }
 
@@ -1380,8 +2166,14 @@ update_accessible_label (SluiceCanvas *self)
   const char *selected = self->document ? sluice_document_get_selection (self->document)[0] : NULL;
   SluiceStep *step = selected ? sluice_pipeline_find_step (sluice_document_get_pipeline (self->document), selected) : NULL;
   g_autofree char *label = NULL;
+  SluiceAnnotationKind kind;
+  const char *text;
 
-  if (step != NULL)
+  if (step == NULL && selected != NULL &&
+      sluice_document_get_annotation (self->document, selected, &kind, NULL, &text))
+    label = g_strdup_printf (kind == SLUICE_ANNOTATION_NOTE ? _("Pipeline canvas, note selected: %s")
+                                                            : _("Pipeline canvas, frame %s selected"), text);
+  else if (step != NULL)
     {
       SluiceComponent *component = sluice_document_get_component (self->document, step);
       const char *name = sluice_step_get_display_name (step);
@@ -1565,7 +2357,12 @@ on_key_pressed (GtkEventControllerKey *controller,
 
   if (sluice_document_get_selection (self->document)[0] == NULL)
     return FALSE;
-  sluice_document_move_steps (self->document, sluice_document_get_selection (self->document), dx, dy);
+  {
+    g_auto(GStrv) items = sluice_document_with_frame_contents (self->document,
+                                                               sluice_document_get_selection (self->document));
+
+    sluice_document_move_steps (self->document, (const char * const *) items, dx, dy);
+  }
   return TRUE;
 }
 
@@ -1605,6 +2402,31 @@ on_drop (GtkDropTarget *target,
   return TRUE;
 }
 
+// Over a node during or after a run: its state, attempt and why it failed
+// or was skipped, which the badge has no room for.
+static gboolean
+set_run_tooltip (SluiceCanvas *self,
+                 const char   *step_id,
+                 GtkTooltip   *tooltip)
+{
+  SluiceState state = sluice_run_status_get_step_state (self->run_status, step_id);
+  const char *message = sluice_run_status_get_step_message (self->run_status, step_id);
+  guint attempt = sluice_run_status_get_step_attempt (self->run_status, step_id);
+  g_autofree char *attempts = attempt > 1 ? g_strdup_printf (_(" (attempt %u)"), attempt) : g_strdup ("");
+  g_autofree char *text = NULL;
+
+  if (state == SLUICE_STATE_PENDING && message == NULL)
+    return FALSE;
+  // "cancelled" because cancelled says nothing more.
+  if (g_strcmp0 (message, sluice_state_to_string (state)) == 0)
+    message = NULL;
+  text = g_markup_printf_escaped ("<b>%s</b> · %s%s%s%s", step_id, _(state_look (state).label ? state_look (state).label
+                                                                                              : sluice_state_to_string (state)),
+                                  attempts, message ? "\n" : "", message ? message : "");
+  gtk_tooltip_set_markup (tooltip, text);
+  return TRUE;
+}
+
 static gboolean
 on_query_tooltip (GtkWidget    *widget,
                   int           x,
@@ -1625,6 +2447,13 @@ on_query_tooltip (GtkWidget    *widget,
 
   view_to_model (self, x, y, &mx, &my);
   hit = sluice_document_hit_test (self->document, mx, my);
+  if (hit.kind == SLUICE_HIT_NODE && self->run_status != NULL)
+    {
+      gboolean shown = set_run_tooltip (self, hit.step_id, tooltip);
+
+      sluice_hit_clear (&hit);
+      return shown;
+    }
   if (hit.kind != SLUICE_HIT_INPUT_PORT && hit.kind != SLUICE_HIT_OUTPUT_PORT)
     {
       sluice_hit_clear (&hit);
@@ -1640,6 +2469,239 @@ on_query_tooltip (GtkWidget    *widget,
   gtk_tooltip_set_markup (tooltip, text);
   sluice_hit_clear (&hit);
   return TRUE;
+}
+
+/* editing notes and frames -------------------------------------------------------- */
+
+#define EDITOR_ID "sluice-annotation-id"
+
+static char *
+editor_text (GtkWidget *editor)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  if (GTK_IS_EDITABLE (editor))
+    return g_strdup (gtk_editable_get_text (GTK_EDITABLE (editor)));
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+// Closing the editor (Escape, a click outside, Enter in a title) keeps
+// what was typed, as a sticky note would.
+static void
+on_editor_closed (GtkPopover   *popover,
+                  SluiceCanvas *self)
+{
+  GtkWidget *editor = g_object_get_data (G_OBJECT (popover), "sluice-editor");
+  const char *id = g_object_get_data (G_OBJECT (popover), EDITOR_ID);
+  g_autofree char *text = editor_text (editor);
+  const char *current;
+
+  if (self->document != NULL &&
+      sluice_document_get_annotation (self->document, id, NULL, NULL, &current) &&
+      g_strcmp0 (current, text) != 0)
+    sluice_document_set_annotation_text (self->document, id, text);
+  gtk_widget_unparent (GTK_WIDGET (popover));
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static void
+on_title_activate (GtkEntry *entry,
+                   gpointer  user_data)
+{
+  gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_ancestor (GTK_WIDGET (entry), GTK_TYPE_POPOVER)));
+}
+
+// Edits a note's text or a frame's title in place, in a popover over it.
+void
+sluice_canvas_edit_annotation (SluiceCanvas *self,
+                               const char   *id)
+{
+  SluiceAnnotationKind kind;
+  const char *text;
+  GtkWidget *popover, *editor, *child;
+  SluiceRect r;
+
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+
+  if (self->document == NULL || !sluice_document_get_annotation (self->document, id, &kind, &r, &text))
+    return;
+
+  if (kind == SLUICE_ANNOTATION_FRAME)
+    {
+      editor = child = gtk_entry_new ();
+      gtk_editable_set_text (GTK_EDITABLE (editor), text);
+      gtk_editable_set_width_chars (GTK_EDITABLE (editor), 28);
+      g_signal_connect (editor, "activate", G_CALLBACK (on_title_activate), NULL);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (editor), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Frame title"), -1);
+    }
+  else
+    {
+      editor = gtk_text_view_new ();
+      gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (editor), GTK_WRAP_WORD_CHAR);
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor)), text, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (editor), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Note text"), -1);
+      child = gtk_scrolled_window_new ();
+      gtk_widget_set_size_request (child, 280, 160);
+      gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (child), editor);
+    }
+
+  popover = gtk_popover_new ();
+  gtk_popover_set_child (GTK_POPOVER (popover), child);
+  g_object_set_data (G_OBJECT (popover), "sluice-editor", editor);
+  g_object_set_data_full (G_OBJECT (popover), EDITOR_ID, g_strdup (id), g_free);
+  gtk_widget_set_parent (popover, GTK_WIDGET (self));
+  gtk_popover_set_position (GTK_POPOVER (popover), GTK_POS_BOTTOM);
+  gtk_popover_set_pointing_to (GTK_POPOVER (popover),
+                               &(GdkRectangle) { (int) ((r.x + 20) * self->zoom - adjustment_value (self->hadjustment)),
+                                                 (int) ((r.y + 20) * self->zoom - adjustment_value (self->vadjustment)),
+                                                 1, 1 });
+  g_signal_connect (popover, "closed", G_CALLBACK (on_editor_closed), self);
+  gtk_popover_popup (GTK_POPOVER (popover));
+  gtk_widget_grab_focus (editor);
+}
+
+static void
+add_note_at (SluiceCanvas *self,
+             double        x,
+             double        y)
+{
+  g_autofree char *id = NULL;
+
+  if (self->document == NULL)
+    return;
+  id = sluice_document_add_note (self->document, x, y, "");
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  sluice_canvas_edit_annotation (self, id);
+}
+
+// A new note in the middle of the view, ready to be written.
+void
+sluice_canvas_add_note (SluiceCanvas *self)
+{
+  double x, y;
+
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+  sluice_canvas_get_view_center (self, &x, &y);
+  add_note_at (self, x - SLUICE_NOTE_WIDTH / 2, y - SLUICE_NOTE_HEIGHT / 2);
+}
+
+// A frame around the selection, with its title ready to be typed.
+void
+sluice_canvas_frame_selection (SluiceCanvas *self)
+{
+  g_autofree char *id = NULL;
+
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+
+  if (self->document == NULL)
+    return;
+  if ((id = sluice_document_frame_selection (self->document, _("Group"))) == NULL)
+    {
+      message (self, _("Select the steps to frame first"));
+      return;
+    }
+  sluice_canvas_edit_annotation (self, id);
+}
+
+static void
+add_note_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  SluiceCanvas *self = SLUICE_CANVAS (widget);
+
+  add_note_at (self, self->context_x, self->context_y);
+}
+
+static void
+frame_selection_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  sluice_canvas_frame_selection (SLUICE_CANVAS (widget));
+}
+
+static void
+on_double_click (GtkGestureClick *gesture,
+                 int              n_press,
+                 double           x,
+                 double           y,
+                 SluiceCanvas    *self)
+{
+  SluiceHit hit;
+  double mx, my;
+
+  if (n_press != 2 || self->document == NULL)
+    return;
+  view_to_model (self, x, y, &mx, &my);
+  hit = sluice_document_hit_test (self->document, mx, my);
+  if (hit.kind == SLUICE_HIT_NOTE || hit.kind == SLUICE_HIT_FRAME)
+    sluice_canvas_edit_annotation (self, hit.step_id);
+  sluice_hit_clear (&hit);
+}
+
+static GMenuModel *
+context_menu_model (void)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) edit = g_menu_new ();
+  g_autoptr(GMenu) arrange = g_menu_new ();
+
+  g_menu_append (edit, _("Add _Note"), "canvas.add-note");
+  g_menu_append (edit, _("_Frame Selection"), "canvas.frame-selection");
+  g_menu_append (arrange, _("_Paste"), "win.paste");
+  g_menu_append (arrange, _("_Delete"), "win.delete");
+  g_menu_append (arrange, _("Arrange _Automatically"), "win.auto-layout");
+  g_menu_append (arrange, _("Output _Lineage"), "win.show-lineage");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (edit));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (arrange));
+  {
+    // The run's actions on the step under the pointer (it is selected).
+    g_autoptr(GMenu) run = g_menu_new ();
+
+    g_menu_append (run, _("_Cancel Step"), "win.cancel-step");
+    g_menu_append (run, _("Re-run From _Here"), "win.rerun-from");
+    g_menu_append (run, _("Re-run With _Force"), "win.rerun-force");
+    g_menu_append_section (menu, NULL, G_MENU_MODEL (run));
+  }
+  return G_MENU_MODEL (menu);
+}
+
+// Right-click: what is under the pointer joins the selection first, so the
+// menu acts on it; a note is added where the menu was opened.
+static void
+on_context_click (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  SluiceCanvas    *self)
+{
+  SluiceHit hit;
+
+  if (self->document == NULL)
+    return;
+  view_to_model (self, x, y, &self->context_x, &self->context_y);
+  hit = sluice_document_hit_test (self->document, self->context_x, self->context_y);
+  if ((hit.kind == SLUICE_HIT_NODE || hit.kind == SLUICE_HIT_NOTE || hit.kind == SLUICE_HIT_FRAME) &&
+      !sluice_document_is_selected (self->document, hit.step_id))
+    select_only (self, hit.step_id);
+  sluice_hit_clear (&hit);
+
+  if (self->context_menu == NULL)
+    {
+      g_autoptr(GMenuModel) model = context_menu_model ();
+
+      self->context_menu = gtk_popover_menu_new_from_model (model);
+      gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+      gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+    }
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 /* GObject ------------------------------------------------------------------------------- */
@@ -1684,9 +2746,11 @@ sluice_canvas_dispose (GObject *object)
   SluiceCanvas *self = (SluiceCanvas *)object;
 
   sluice_canvas_set_document (self, NULL);
+  sluice_canvas_set_run_status (self, NULL);
   set_adjustment (self, &self->hadjustment, NULL);
-  // An open port picker is our child.
+  // An open port picker, editor or context menu is our child.
   _sluice_widget_unparent_children (GTK_WIDGET (self));
+  self->context_menu = NULL;
   set_adjustment (self, &self->vadjustment, NULL);
 
   G_OBJECT_CLASS (sluice_canvas_parent_class)->dispose (object);
@@ -1703,7 +2767,11 @@ sluice_canvas_finalize (GObject *object)
   g_free (self->link_port);
   g_free (self->hover_link_step);
   g_free (self->hover_link_port);
-  clear_link_selection (self);
+  g_strfreev (self->drag_items);
+  g_free (self->resize_id);
+  g_clear_pointer (&self->minimap_cache, gsk_render_node_unref);
+  if (self->frame_stats != NULL)
+    fclose (self->frame_stats);
 
   G_OBJECT_CLASS (sluice_canvas_parent_class)->finalize (object);
 }
@@ -1811,6 +2879,9 @@ sluice_canvas_class_init (SluiceCanvasClass *klass)
   signals[MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  gtk_widget_class_install_action (widget_class, "canvas.add-note", NULL, add_note_action);
+  gtk_widget_class_install_action (widget_class, "canvas.frame-selection", NULL, frame_selection_action);
+
   gtk_widget_class_set_css_name (widget_class, "sluicecanvas");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
@@ -1825,6 +2896,8 @@ sluice_canvas_init (SluiceCanvas *self)
   GtkEventController *keys = gtk_event_controller_key_new ();
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY);
   GtkEventController *motion = gtk_event_controller_motion_new ();
+  GtkGesture *double_click = gtk_gesture_click_new ();
+  GtkGesture *context_click = gtk_gesture_click_new ();
 
   self->zoom = 1.0;
   self->node_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_node_free);
@@ -1863,6 +2936,15 @@ sluice_canvas_init (SluiceCanvas *self)
   gtk_widget_add_controller (GTK_WIDGET (self), motion);
 
   g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
+
+  g_signal_connect (double_click, "released", G_CALLBACK (on_double_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (double_click));
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (context_click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (context_click, "pressed", G_CALLBACK (on_context_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (context_click));
+
+  setup_frame_stats (self);
 }
 
 // Where a pipeline point is on its window's surface: for tests that drive the canvas
@@ -1906,7 +2988,16 @@ draw_scene (SluiceCanvas *self,
   gdk_cairo_set_source_rgba (cr, &background);
   cairo_paint (cr);
   cairo_translate (cr, margin - bounds->x, margin - bounds->y);
-  draw_links (self, cr);
+  {
+    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+    g_autoptr(GskRenderNode) annotations = NULL;
+    graphene_rect_t all = GRAPHENE_RECT_INIT (bounds->x, bounds->y, bounds->width, bounds->height);
+
+    draw_annotations (self, snapshot, &all);
+    if ((annotations = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot))) != NULL)
+      gsk_render_node_draw (annotations, cr);
+  }
+  draw_links (self, cr, NULL);
 
   for (guint i = 0; i < steps->len; i++)
     {

@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "sluice-document.h"
+#include "sluice-run-status.h"
 
 G_BEGIN_DECLS
 
@@ -32,10 +33,21 @@ void            sluice_canvas_set_snap_to_grid (SluiceCanvas *self,
 gboolean        sluice_canvas_export           (SluiceCanvas *self,
                                                 const char   *path,
                                                 GError      **error);
+// Shows a run's states over the nodes and links (NULL clears them). Used
+// for the live run and, read-only, for a past run.
+void             sluice_canvas_set_run_status  (SluiceCanvas    *self,
+                                                SluiceRunStatus *status);
+SluiceRunStatus *sluice_canvas_get_run_status  (SluiceCanvas    *self);
 gboolean        sluice_canvas_model_to_window  (SluiceCanvas *self,
                                                 double        mx,
                                                 double        my,
                                                 double       *wx,
                                                 double       *wy);
+
+// Notes and frames: add, frame the selection, edit text in place.
+void            sluice_canvas_add_note         (SluiceCanvas *self);
+void            sluice_canvas_frame_selection  (SluiceCanvas *self);
+void            sluice_canvas_edit_annotation  (SluiceCanvas *self,
+                                                const char   *id);
 
 G_END_DECLS

@@ -20,6 +20,9 @@ G_DECLARE_FINAL_TYPE (SluiceWindow, sluice_window, SLUICE, WINDOW, AdwApplicatio
 SluiceWindow   *sluice_window_new          (SluiceApplication *application);
 gboolean        sluice_window_open_file    (SluiceWindow      *self,
                                             GFile             *file);
+gboolean        sluice_window_open_template (SluiceWindow     *self,
+                                            const char        *path);
+gboolean        sluice_window_is_blank     (SluiceWindow      *self);
 SluiceDocument *sluice_window_get_document (SluiceWindow      *self);
 gboolean        sluice_window_export_image (SluiceWindow      *self,
                                             const char        *path,

@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <signal.h>
+#include <string.h>
+
+#include "sluice-run-controller.h"
+
+struct _SluiceRunController
+{
+  GObject           parent_instance;
+
+  char             *store_root;
+  char             *history_path;
+  SluiceHistory    *history;        // the main thread's connection, opened on first use
+  SluiceRunStatus  *status;
+  SluiceRunMonitor *monitor;
+  JsonObject       *run_inputs;
+  gboolean          starting;
+};
+
+G_DEFINE_FINAL_TYPE (SluiceRunController, sluice_run_controller, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATUS,
+  N_PROPS
+};
+
+enum {
+  FINISHED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+stop_monitor (SluiceRunController *self)
+{
+  if (self->monitor == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->monitor, self);
+  sluice_run_monitor_stop (self->monitor);
+  g_clear_object (&self->monitor);
+}
+
+static void
+sluice_run_controller_dispose (GObject *object)
+{
+  SluiceRunController *self = (SluiceRunController *)object;
+
+  stop_monitor (self);
+  g_clear_object (&self->status);
+  g_clear_object (&self->history);
+  g_clear_pointer (&self->run_inputs, json_object_unref);
+
+  G_OBJECT_CLASS (sluice_run_controller_parent_class)->dispose (object);
+}
+
+static void
+sluice_run_controller_finalize (GObject *object)
+{
+  SluiceRunController *self = (SluiceRunController *)object;
+
+  g_free (self->store_root);
+  g_free (self->history_path);
+
+  G_OBJECT_CLASS (sluice_run_controller_parent_class)->finalize (object);
+}
+
+static void
+sluice_run_controller_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  SluiceRunController *self = SLUICE_RUN_CONTROLLER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATUS:
+      g_value_set_object (value, self->status);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sluice_run_controller_class_init (SluiceRunControllerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sluice_run_controller_dispose;
+  object_class->finalize = sluice_run_controller_finalize;
+  object_class->get_property = sluice_run_controller_get_property;
+
+  properties[PROP_STATUS] =
+    g_param_spec_object ("status", NULL, NULL, SLUICE_TYPE_RUN_STATUS,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_BOOLEAN);
+}
+
+static void
+sluice_run_controller_init (SluiceRunController *self)
+{
+  self->store_root = sluice_artifact_store_default_root ();
+  self->history_path = g_build_filename (self->store_root, "history.db", NULL);
+}
+
+SluiceRunController *
+sluice_run_controller_new (void)
+{
+  return g_object_new (SLUICE_TYPE_RUN_CONTROLLER, NULL);
+}
+
+const char *
+sluice_run_controller_get_store_root (SluiceRunController *self)
+{
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), NULL);
+  return self->store_root;
+}
+
+static SluiceHistory *
+get_history (SluiceRunController  *self,
+             GError              **error)
+{
+  if (self->history == NULL)
+    {
+      if (!g_file_test (self->history_path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, SLUICE_HISTORY_ERROR, SLUICE_HISTORY_ERROR_NOT_FOUND,
+                       _("There is no run history at %s"), self->history_path);
+          return NULL;
+        }
+      self->history = sluice_history_open (self->history_path, error);
+    }
+  return self->history;
+}
+
+/* starting -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char        *store_root;
+  char        *path;
+  GHashTable  *inputs;       // name -> JsonNode*
+  GStrv        force_steps;
+  gint64       run_id;
+} StartData;
+
+static void
+start_data_free (gpointer data)
+{
+  StartData *d = data;
+
+  g_free (d->store_root);
+  g_free (d->path);
+  g_clear_pointer (&d->inputs, g_hash_table_unref);
+  g_strfreev (d->force_steps);
+  g_free (d);
+}
+
+// In a worker thread, with objects of its own (registry, store, history
+// connection): nothing here is shared with the main thread.
+static void
+prepare_in_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  StartData *d = task_data;
+  g_autoptr(SluiceComponentRegistry) registry = sluice_component_registry_new_default ();
+  g_autoptr(SluicePipeline) pipeline = NULL;
+  g_autoptr(SluiceArtifactStore) store = NULL;
+  g_autoptr(SluiceHistory) history = NULL;
+  g_autoptr(SluiceRun) run = NULL;
+  g_autofree char *db = NULL;
+  GError *error = NULL;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  if (!(pipeline = sluice_pipeline_load_file (d->path, &error)) ||
+      !(store = sluice_artifact_store_new (d->store_root, &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  db = g_build_filename (sluice_artifact_store_get_root (store), "history.db", NULL);
+  if (!(history = sluice_history_open (db, &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  run = sluice_run_new (pipeline, registry, store, history);
+  if (d->inputs != NULL)
+    {
+      g_hash_table_iter_init (&iter, d->inputs);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        sluice_run_set_input (run, name, value);
+    }
+  for (guint i = 0; d->force_steps != NULL && d->force_steps[i] != NULL; i++)
+    sluice_run_force_step (run, d->force_steps[i]);
+
+  if (!sluice_run_prepare (run, 0, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  d->run_id = sluice_run_get_id (run);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sluice_run_controller_start_async (SluiceRunController *self,
+                                   const char          *path,
+                                   GHashTable          *inputs,
+                                   const char * const  *force_steps,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  StartData *d;
+
+  g_return_if_fail (SLUICE_IS_RUN_CONTROLLER (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sluice_run_controller_start_async);
+  if (self->starting)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _("A run is being started already"));
+      return;
+    }
+
+  d = g_new0 (StartData, 1);
+  d->store_root = g_strdup (self->store_root);
+  d->path = g_strdup (path);
+  d->force_steps = g_strdupv ((GStrv) force_steps);
+  if (inputs != NULL)
+    {
+      GHashTableIter iter;
+      gpointer name, value;
+
+      d->inputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
+      g_hash_table_iter_init (&iter, inputs);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        g_hash_table_insert (d->inputs, g_strdup (name), json_node_copy (value));
+    }
+  g_task_set_task_data (task, d, start_data_free);
+  self->starting = TRUE;
+  g_task_run_in_thread (task, prepare_in_thread);
+}
+
+gint64
+sluice_run_controller_start_finish (SluiceRunController  *self,
+                                    GAsyncResult         *result,
+                                    GError              **error)
+{
+  GTask *task = G_TASK (result);
+  StartData *d = g_task_get_task_data (task);
+  g_autofree char *cli = NULL;
+  SluiceRunnerOptions options = { 0 };
+
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), 0);
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  self->starting = FALSE;
+  if (!g_task_propagate_boolean (task, error))
+    return 0;
+
+  // The runner is started here, on the main thread, where its child
+  // watch belongs.
+  cli = sluice_runner_find_cli ();
+  options.cli_path = cli;
+  options.store_root = d->store_root;
+  options.run_id = d->run_id;
+  options.force_steps = (const char * const *) d->force_steps;
+  if (sluice_runner_spawn (&options, error) == 0)
+    return 0;
+  if (!sluice_run_controller_attach (self, d->run_id, error))
+    return 0;
+  return d->run_id;
+}
+
+/* watching -------------------------------------------------------------------------- */
+
+static void
+on_monitor_events (SluiceRunMonitor    *monitor,
+                   GPtrArray           *events,
+                   SluiceRunController *self)
+{
+  sluice_run_status_apply (self->status, events);
+}
+
+static void
+on_monitor_finished (SluiceRunMonitor    *monitor,
+                     int                  state,
+                     SluiceRunController *self)
+{
+  g_autoptr(SluiceRunController) keep = g_object_ref (self);
+
+  // A run already over when attached is not news, but the window's
+  // actions change all the same.
+  g_signal_emit (self, signals[FINISHED], 0, state,
+                 g_object_get_data (G_OBJECT (monitor), "sluice-was-final") == NULL);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_object_ref (json_node_get_object (root)) : NULL;
+}
+
+// Every step of the run's own pipeline is known from the start, so those
+// without events yet count as pending. Only the job names are read: a whole
+// pipeline load of a 2000-step run takes a fifth of a second.
+static void
+set_steps_from_record (SluiceRunStatus *status,
+                       SluiceRunRecord *record)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) ids = NULL;
+  JsonNode *root, *jobs;
+  JsonObjectIter iter;
+  const char *id;
+
+  if (record->pipeline_json == NULL || !json_parser_load_from_data (parser, record->pipeline_json, -1, NULL) ||
+      !(root = json_parser_get_root (parser)) || !JSON_NODE_HOLDS_OBJECT (root) ||
+      !(jobs = json_object_get_member (json_node_get_object (root), "jobs")) || !JSON_NODE_HOLDS_OBJECT (jobs))
+    return;
+  json_object_iter_init_ordered (&iter, json_node_get_object (jobs));
+  while (json_object_iter_next_ordered (&iter, &id, NULL))
+    g_strv_builder_add (builder, id);
+  ids = g_strv_builder_end (builder);
+  sluice_run_status_set_step_ids (status, (const char * const *) ids);
+}
+
+gboolean
+sluice_run_controller_attach (SluiceRunController  *self,
+                              gint64                run_id,
+                              GError              **error)
+{
+  g_autoptr(SluiceRunRecord) record = NULL;
+  g_autoptr(SluiceRunMonitor) monitor = NULL;
+  g_autoptr(SluiceRunStatus) status = NULL;
+  SluiceHistory *history;
+
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), FALSE);
+
+  if (!(history = get_history (self, error)) ||
+      !(record = sluice_history_get_run (history, run_id, error)))
+    return FALSE;
+
+  status = sluice_run_status_new (run_id);
+  set_steps_from_record (status, record);
+  monitor = sluice_run_monitor_new (self->history_path, run_id);
+  if (sluice_state_is_final (record->state))
+    g_object_set_data (G_OBJECT (monitor), "sluice-was-final", GINT_TO_POINTER (TRUE));
+
+  stop_monitor (self);
+  g_set_object (&self->status, status);
+  g_clear_pointer (&self->run_inputs, json_object_unref);
+  self->run_inputs = parse_object (record->params_json);
+  self->monitor = g_steal_pointer (&monitor);
+  g_signal_connect (self->monitor, "events", G_CALLBACK (on_monitor_events), self);
+  g_signal_connect (self->monitor, "finished", G_CALLBACK (on_monitor_finished), self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+
+  // Delivers everything recorded so far at once, then follows.
+  if (!sluice_run_monitor_start (self->monitor, error))
+    {
+      sluice_run_controller_clear (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gint64
+sluice_run_controller_find_latest_run (SluiceRunController *self,
+                                       const char          *path)
+{
+  return sluice_run_controller_find_latest_run_named (self, path, NULL);
+}
+
+gint64
+sluice_run_controller_find_latest_run_named (SluiceRunController *self,
+                                             const char          *path,
+                                             const char          *pipeline_name)
+{
+  g_autoptr(GPtrArray) runs = NULL;
+  SluiceHistory *history;
+
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), 0);
+
+  // By name first: each record carries its whole pipeline, and only the
+  // runs of this pipeline are worth reading.
+  if (path == NULL || !(history = get_history (self, NULL)) ||
+      !(runs = sluice_history_list_runs (history, pipeline_name, 100, NULL)))
+    return 0;
+  for (guint i = 0; i < runs->len; i++)
+    {
+      SluiceRunRecord *record = g_ptr_array_index (runs, i);
+
+      if (g_strcmp0 (record->pipeline_file, path) == 0)
+        return record->id;
+    }
+  return 0;
+}
+
+void
+sluice_run_controller_clear (SluiceRunController *self)
+{
+  g_return_if_fail (SLUICE_IS_RUN_CONTROLLER (self));
+
+  stop_monitor (self);
+  g_clear_pointer (&self->run_inputs, json_object_unref);
+  if (self->status != NULL)
+    {
+      g_clear_object (&self->status);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+    }
+}
+
+SluiceRunStatus *
+sluice_run_controller_get_status (SluiceRunController *self)
+{
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), NULL);
+  return self->status;
+}
+
+gboolean
+sluice_run_controller_is_running (SluiceRunController *self)
+{
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), FALSE);
+  return self->monitor != NULL && !sluice_run_monitor_is_finished (self->monitor);
+}
+
+gboolean
+sluice_run_controller_is_starting (SluiceRunController *self)
+{
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), FALSE);
+  return self->starting;
+}
+
+JsonObject *
+sluice_run_controller_get_run_inputs (SluiceRunController *self)
+{
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), NULL);
+  return self->run_inputs;
+}
+
+/* requests ------------------------------------------------------------------------- */
+
+static gboolean
+check_going_on (SluiceRunController  *self,
+                GError              **error)
+{
+  if (!sluice_run_controller_is_running (self))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No run is going on"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+// As `sluice cancel` does: SIGTERM to the runner, which cancels its steps
+// and records the run as cancelled.
+gboolean
+sluice_run_controller_cancel (SluiceRunController  *self,
+                              GError              **error)
+{
+  g_autoptr(SluiceRunRecord) record = NULL;
+  SluiceHistory *history;
+  int saved;
+
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), FALSE);
+
+  if (!check_going_on (self, error) || !(history = get_history (self, error)) ||
+      !(record = sluice_history_get_run (history, sluice_run_status_get_run_id (self->status), error)))
+    return FALSE;
+  if (sluice_state_is_final (record->state) || record->runner_pid <= 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The run has no runner to stop (yet)"));
+      return FALSE;
+    }
+  if (kill ((pid_t) record->runner_pid, SIGTERM) == 0)
+    return TRUE;
+  saved = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot stop the runner: %s"), g_strerror (saved));
+  return FALSE;
+}
+
+gboolean
+sluice_run_controller_cancel_step (SluiceRunController  *self,
+                                   const char           *step_id,
+                                   GError              **error)
+{
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), FALSE);
+  g_return_val_if_fail (step_id != NULL, FALSE);
+
+  if (!check_going_on (self, error))
+    return FALSE;
+  if (sluice_state_is_final (sluice_run_status_get_step_state (self->status, step_id)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Step “%s” is over already"), step_id);
+      return FALSE;
+    }
+  if (!sluice_run_request_cancel_step (self->store_root, sluice_run_status_get_run_id (self->status), step_id, error))
+    return FALSE;
+  return TRUE;
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Run history in the designer: two runs made with the CLI (different
+# learning rates), the pipeline file changed afterwards; the app opens the
+# history, shows each past run read-only with the pipeline as it was,
+# compares the two runs, traces lineage, and goes back to editing. Once in
+# the light and once in the dark style; every state is a screenshot in
+# SHOT_DIR. Positions and state come from the dump-state test hook.
+#
+# usage: gui-history.sh SLUICE_DESIGNER SLUICE_CLI SHOT_DIR HISTORY_DATA_DIR
+
+set -euo pipefail
+
+if [ -z "${SLUICE_GUI_INNER:-}" ]; then
+  for tool in xvfb-run dbus-run-session xdotool import gdbus; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (install xvfb, dbus, xdotool, imagemagick, libglib2.0-bin)"; exit 1; }
+  done
+  export SLUICE_GUI_INNER=1
+  exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" "$@"
+fi
+
+app=$1
+cli=$2
+shots=$3
+data=$4
+mkdir -p "$shots"
+work=$(mktemp -d)
+pid=
+trap 'if [ -n "$pid" ]; then kill $pid 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+
+cp -r "$data" "$work/project"
+pipeline=$work/project/history.sluice.json
+export SLUICE_STORE=$work/store
+"$cli" run "$pipeline" >/dev/null
+"$cli" run "$pipeline" --set learning_rate=0.2 >/dev/null
+
+# The file changes after the runs: a past run must still show its own steps.
+/usr/bin/python3 - "$pipeline" <<'EOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["jobs"]["later"] = {"component": "file:prepare.component.json", "inputs": {"data": "${{parent.inputs.raw}}"}}
+json.dump(p, open(sys.argv[1], "w"), indent=2)
+EOF
+
+export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1 XDG_DATA_HOME=$work/xdg
+
+state=$work/state.json
+dump () {
+  rm -f "$state"
+  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
+    --method org.gtk.Actions.Activate dump-state "[<'$state'>]" "{}" >/dev/null
+  for _ in $(seq 1 50); do [ -s "$state" ] && return 0; sleep 0.1; done
+  echo "FAIL: no state dump"; exit 1
+}
+
+# q EXPR: a Python expression over the dump `s`; prints its value.
+q () {
+  /usr/bin/python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$state" "$1"
+}
+
+check () {   # check DESCRIPTION PYTHON_CONDITION
+  if [ "$(q "$2")" != "True" ]; then
+    echo "FAIL: $1 ($2)"
+    /usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(json.dumps(s["history"], indent=1)[:3000])' "$state"
+    exit 1
+  fi
+  echo "ok: $1"
+}
+
+click_point () {   # click_point NAME : a point from history.points
+  local xy
+  xy=$(q "' '.join(str(int(v)) for v in s['history']['points']['$1'])")
+  # shellcheck disable=SC2086
+  set -- $xy
+  xdotool mousemove $((X + $1)) $((Y + $2)) click 1
+  sleep 0.8
+}
+
+shot () { import -window root "$shots/$1.png"; }
+
+flow () {   # flow SUFFIX
+  local suffix=$1
+
+  "$app" "$pipeline" &
+  pid=$!
+  wid=
+  for _ in $(seq 1 600); do
+    wid=$(xdotool search --onlyvisible --name "history.sluice.json" 2>/dev/null | head -n 1 || true)
+    [ -n "$wid" ] && break
+    kill -0 $pid 2>/dev/null || { echo "FAIL: the app exited before showing its window"; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$wid" ] || { echo "FAIL: the window did not appear within 60 s"; exit 1; }
+  sleep 1.5
+  eval "$(xdotool getwindowgeometry --shell "$wid")"
+
+  dump
+  check "history starts hidden" "s['history']['visible'] is False and s['history']['viewing'] is None"
+  click_point history_button
+  sleep 0.5
+  dump
+  # (The light pass adds a third run at its end; the dark pass sees it.)
+  check "history lists the runs, newest first" "s['history']['visible'] and s['history']['runs'][-2:] == [2, 1] and s['history']['runs'] == sorted(s['history']['runs'], reverse=True)"
+  shot "01-history-$suffix"
+
+  click_point run_1
+  dump
+  check "run 1 is on the canvas" "s['history']['viewing'] == 1 and s['history']['canvas']['run'] == 1"
+  check "read-only with a banner" "s['history']['read_only'] and s['history']['banner'].startswith('Run 1 of')"
+  check "the pipeline as run 1 had it" "sorted(s['history']['canvas']['steps']) == ['prepare', 'train']"
+  check "run 1 states" "s['history']['canvas']['steps'] == {'prepare': 'succeeded', 'train': 'succeeded'}"
+  check "the editing document is untouched" "'later' in s['pipeline']"
+  shot "02-run-1-$suffix"
+
+  click_point run_2
+  dump
+  check "run 2 reused prepare" "s['history']['viewing'] == 2 and s['history']['canvas']['steps'] == {'prepare': 'reused', 'train': 'succeeded'}"
+  shot "03-run-2-$suffix"
+
+  click_point check_1
+  click_point check_2
+  dump
+  check "both runs ticked" "s['history']['checked'] == [1, 2]"
+  click_point compare_button
+  sleep 1
+  dump
+  check "comparison shows the learning rate" "[d['name'] for d in s['history']['compare']['differences']] == ['learning_rate', 'learning_rate']"
+  check "input values side by side" "s['history']['compare']['differences'][0]['values'] == ['0.1', '0.2']"
+  check "metrics with the best run" "[(m['name'], m['best_run']) for m in s['history']['compare']['metrics']] == [('accuracy', 2), ('loss', 2)]"
+  cwid=$(xdotool search --onlyvisible --name "Compare Runs" | head -n 1)
+  [ -n "$cwid" ] || { echo "FAIL: no comparison window"; exit 1; }
+  import -window "$cwid" "$shots/04-compare-$suffix.png"
+  # Down to the chart; the pointer on run 2's point shows its exact value.
+  eval "$(xdotool getwindowgeometry --shell "$cwid" | sed 's/^/C_/')"
+  xdotool mousemove $((C_X + C_WIDTH / 2)) $((C_Y + C_HEIGHT / 2))
+  for _ in $(seq 1 15); do xdotool click 5; sleep 0.05; done
+  sleep 0.8
+  dump
+  check "the chart shows run 1's loss over its 3 steps" "len(s['history']['compare']['chart_points']) == 3"
+  xy=$(q "' '.join(str(int(v)) for v in s['history']['compare']['chart_points'][1])")
+  # shellcheck disable=SC2086
+  set -- $xy
+  xdotool mousemove $((C_X + $1)) $((C_Y + $2))
+  sleep 0.2
+  xdotool mousemove $((C_X + $1 + 1)) $((C_Y + $2))
+  sleep 0.6
+  dump
+  check "hovering a point picks it" "s['history']['compare']['chart_hover'] == '0:1'"
+  import -window "$cwid" "$shots/04b-compare-chart-$suffix.png"
+  xdotool windowunmap "$cwid"
+  sleep 0.5
+  xdotool windowraise "$wid"
+
+  click_point lineage_button
+  sleep 1
+  dump
+  check "lineage of run 2's model goes back to raw.txt" \
+    "(lambda r: r['step'] == 'train' and r['inputs'][0]['step'] == 'prepare' and r['inputs'][0]['run'] == 1 and r['inputs'][0]['inputs'][0]['source'].endswith('/project/raw.txt'))(s['history']['lineage'][0])"
+  lwid=$(xdotool search --onlyvisible --name "Lineage" | head -n 1)
+  [ -n "$lwid" ] || { echo "FAIL: no lineage window"; exit 1; }
+  import -window "$lwid" "$shots/05-lineage-$suffix.png"
+  xdotool windowunmap "$lwid"
+  sleep 0.5
+
+  click_point back_button
+  dump
+  check "back to editing" "s['history']['viewing'] is None and not s['history']['read_only'] and 'later' in s['history']['canvas']['steps']"
+  shot "06-back-$suffix"
+
+  # A run started elsewhere (here: the CLI) shows up while the list is open.
+  n=$(q "len(s['history']['runs'])")
+  "$cli" run "$pipeline" --set learning_rate=0.3 >/dev/null
+  for _ in $(seq 1 30); do
+    dump
+    [ "$(q "len(s['history']['runs'])")" = $((n + 1)) ] && break
+    sleep 0.2
+  done
+  check "a new run appears in the open history" "len(s['history']['runs']) == $((n + 1)) and s['history']['runs'][0] > 2"
+
+  xdotool key --window "$wid" ctrl+q
+  for _ in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  kill $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+  pid=
+}
+
+flow light
+ADW_DEBUG_COLOR_SCHEME=prefer-dark flow dark
+echo "PASS: screenshots in $shots"
