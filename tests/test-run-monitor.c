@@ -430,6 +430,49 @@ test_bad_cursor_and_unknown_run (Fixture       *f,
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
 }
 
+// A cancel asked before the runner has even started is not lost: the run
+// ends cancelled, with nothing run.
+static void
+test_cancel_before_runner_starts (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *path = write_pipeline (f, SLOW_STEPS);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SluicePipeline) pipeline = sluice_pipeline_load_file (path, &error);
+  g_autoptr(SluiceRun) run = NULL;
+  g_autoptr(SluiceRunMonitor) monitor = NULL;
+  SluiceRunnerOptions options = { 0 };
+  gint64 id;
+
+  g_assert_no_error (error);
+  run = sluice_run_new (pipeline, f->registry, f->store, f->history);
+  g_assert_true (sluice_run_prepare (run, 0, &error));
+  id = sluice_run_get_id (run);
+
+  g_assert_true (sluice_run_request_cancel_run (f->history, f->store_dir, id, &error));
+  g_assert_no_error (error);
+
+  options.cli_path = g_getenv ("SLUICE_CLI");
+  options.store_root = f->store_dir;
+  options.run_id = id;
+  g_assert_cmpint (sluice_runner_spawn (&options, &error), >, 0);
+  g_assert_no_error (error);
+
+  monitor = watch (f, id, NULL);
+  wait_finished (f);
+  g_assert_cmpint (f->finished, ==, SLUICE_STATE_CANCELLED);
+  for (guint i = 0; i < f->seen->len; i++)
+    {
+      const SluiceRunEvent *e = g_ptr_array_index (f->seen, i);
+
+      g_assert_false (e->kind == SLUICE_RUN_EVENT_STEP_STATE && e->state == SLUICE_STATE_SUCCEEDED);
+    }
+
+  // Once it is over, there is nothing left to cancel.
+  g_assert_false (sluice_run_request_cancel_run (f->history, f->store_dir, id, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -442,6 +485,7 @@ main (int    argc,
   ADD ("/run-monitor/follow-detached-runner", test_follow_detached_runner);
   ADD ("/run-monitor/killed-runner-ends-interrupted", test_killed_runner_ends_interrupted);
   ADD ("/run-monitor/bad-cursor-and-unknown-run", test_bad_cursor_and_unknown_run);
+  ADD ("/run-monitor/cancel-before-runner-starts", test_cancel_before_runner_starts);
 #undef ADD
 
   return g_test_run ();

@@ -317,6 +317,8 @@ take_step_requests (gpointer user_data)
 
   for (guint i = 0; steps[i] != NULL; i++)
     sluice_run_cancel_step (view->run, steps[i]);
+  if (sluice_run_request_take_cancel_run (view->store_root, sluice_run_get_id (view->run)))
+    sluice_run_cancel (view->run);
   return G_SOURCE_CONTINUE;
 }
 
@@ -457,6 +459,9 @@ execute_run (SluiceRun  *run,
     view.request_timer = g_timeout_add (200, take_step_requests, &view);
 
   sluice_run_execute_async (run, NULL, on_run_finished, &view);
+  // A cancel asked before this runner recorded its pid is taken up now.
+  if (store_root != NULL)
+    take_step_requests (&view);
   g_main_loop_run (loop);
 
   clear_status (&view);
@@ -996,7 +1001,7 @@ sluice_cli_cancel (int    argc,
       g_printerr ("sluice cancel: %s\n", error->message);
       return 1;
     }
-  if (sluice_state_is_final (r->state) || r->runner_pid <= 0)
+  if (sluice_state_is_final (r->state))
     {
       printf ("run %" G_GINT64_FORMAT " is not going on (%s)\n", run_id, sluice_state_to_string (r->state));
       return 1;
@@ -1011,11 +1016,9 @@ sluice_cli_cancel (int    argc,
       printf ("cancelling step %s of run %" G_GINT64_FORMAT "\n", opt_cancel_step, run_id);
       return 0;
     }
-  // The runner cancels its steps (SIGTERM to each process group, SIGKILL
-  // after a grace period) and records the run as cancelled.
-  if (kill ((pid_t) r->runner_pid, SIGTERM) != 0)
+  if (!sluice_run_request_cancel_run (backend.history, sluice_artifact_store_get_root (backend.store), run_id, &error))
     {
-      g_printerr ("sluice cancel: cannot signal the runner (pid %" G_GINT64_FORMAT "): %s\n", r->runner_pid, g_strerror (errno));
+      g_printerr ("sluice cancel: %s\n", error->message);
       return 2;
     }
   printf ("cancelling run %" G_GINT64_FORMAT "\n", run_id);

@@ -2,6 +2,10 @@
 
 #include "config.h"
 
+#include <gio/gio.h>
+
+#include <signal.h>
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -110,4 +114,69 @@ sluice_run_request_clear (const char *store_root,
   dir = requests_dir (store_root, run_id);
   if (g_file_test (dir, G_FILE_TEST_IS_DIR))
     sluice_file_remove_tree (dir, NULL);
+}
+
+#define CANCEL_RUN "cancel-run"
+
+static gboolean
+write_cancel_run (const char  *store_root,
+                  gint64       run_id,
+                  GError     **error)
+{
+  g_autofree char *dir = requests_dir (store_root, run_id);
+  g_autofree char *path = g_build_filename (dir, CANCEL_RUN, NULL);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot create %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  return sluice_file_write_atomic (path, "", 0, error);
+}
+
+gboolean
+sluice_run_request_cancel_run (SluiceHistory  *history,
+                               const char     *store_root,
+                               gint64          run_id,
+                               GError        **error)
+{
+  g_autoptr(SluiceRunRecord) record = NULL;
+  int saved;
+
+  g_return_val_if_fail (SLUICE_IS_HISTORY (history), FALSE);
+  g_return_val_if_fail (store_root != NULL, FALSE);
+
+  if (!(record = sluice_history_get_run (history, run_id, error)))
+    return FALSE;
+  if (sluice_state_is_final (record->state))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "run %" G_GINT64_FORMAT " is not going on (%s)",
+                   run_id, sluice_state_to_string (record->state));
+      return FALSE;
+    }
+  if (record->runner_pid <= 0)
+    return write_cancel_run (store_root, run_id, error);
+
+  // The runner cancels its steps (SIGTERM to each process group, SIGKILL
+  // after a grace period) and records the run as cancelled.
+  if (kill ((pid_t) record->runner_pid, SIGTERM) == 0)
+    return TRUE;
+  saved = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+               "cannot signal the runner of run %" G_GINT64_FORMAT " (pid %" G_GINT64_FORMAT "): %s",
+               run_id, record->runner_pid, g_strerror (saved));
+  return FALSE;
+}
+
+gboolean
+sluice_run_request_take_cancel_run (const char *store_root,
+                                    gint64      run_id)
+{
+  g_autofree char *dir = requests_dir (store_root, run_id);
+  g_autofree char *path = g_build_filename (dir, CANCEL_RUN, NULL);
+
+  return g_unlink (path) == 0;
 }

@@ -24,7 +24,11 @@
 #include "sluice-validate.h"
 
 #define DEFAULT_KILL_GRACE_MS 5000
-#define LOG_FLUSH_INTERVAL_MS 200
+// How long events wait to be written to the history together. Short, as
+// watchers in other processes (the app, the server's event stream) see an
+// event only once it is written; long enough that a chatty step's lines
+// share a commit (at most 40 a second, each a few ms in WAL mode).
+#define HISTORY_FLUSH_INTERVAL_MS 25
 #define MAX_BACKOFF_SECONDS   60.0
 
 typedef struct
@@ -288,7 +292,7 @@ static void
 schedule_flush (SluiceRun *self)
 {
   if (self->flush_source == 0)
-    self->flush_source = g_timeout_add (LOG_FLUSH_INTERVAL_MS, flush_history, self);
+    self->flush_source = g_timeout_add (HISTORY_FLUSH_INTERVAL_MS, flush_history, self);
 }
 
 // Every event but log lines (add_log queues those) is also kept for the
@@ -317,7 +321,7 @@ warn_history (const char *what,
 }
 
 // Log lines and events go to the history together, every
-// LOG_FLUSH_INTERVAL_MS: one transaction for many of them, and a monitor
+// HISTORY_FLUSH_INTERVAL_MS: one transaction for many of them, and a monitor
 // reading both tables sees them consistently.
 static gboolean
 flush_history (gpointer user_data)

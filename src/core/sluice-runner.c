@@ -24,11 +24,15 @@ sluice_runner_find_cli (void)
       g_autofree char *dir = g_path_get_dirname (self_path);
       g_autofree char *basename = g_path_get_basename (self_path);
       g_autofree char *sibling = g_build_filename (dir, "sluice", NULL);
+      // An uninstalled build: src/app/ or src/server/ next to src/cli/.
+      g_autofree char *in_build = g_build_filename (dir, "..", "cli", "sluice", NULL);
 
       if (g_str_equal (basename, "sluice"))
         return g_steal_pointer (&self_path);
       if (g_file_test (sibling, G_FILE_TEST_IS_EXECUTABLE))
         return g_steal_pointer (&sibling);
+      if (g_file_test (in_build, G_FILE_TEST_IS_EXECUTABLE))
+        return g_canonicalize_filename (in_build, NULL);
     }
   return g_build_filename (SLUICE_BINDIR, "sluice", NULL);
 }

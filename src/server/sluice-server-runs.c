@@ -16,6 +16,7 @@
 #include "sluice-error.h"
 #include "sluice-event-stream.h"
 #include "sluice-port-type.h"
+#include "sluice-run-request.h"
 #include "sluice-run.h"
 #include "sluice-runner.h"
 #include "sluice-server-private.h"
@@ -196,6 +197,24 @@ spawn_runner (SluiceServer        *self,
   return TRUE;
 }
 
+// The runner could not be started: the run ends failed, with the reason,
+// rather than staying pending until the orphan check finds it.
+static void
+mark_never_started (SluiceServer *self,
+                    gint64        run_id,
+                    const GError *why)
+{
+  g_autoptr(SluiceRunRecord) record = sluice_history_get_run (self->history, run_id, NULL);
+
+  if (record == NULL)
+    return;
+  record->state = SLUICE_STATE_FAILED;
+  record->finished_at = g_get_real_time ();
+  if (!sluice_history_update_run (self->history, record, NULL))
+    g_warning ("run %" G_GINT64_FORMAT " could not be marked failed", run_id);
+  g_message ("run %" G_GINT64_FORMAT " did not start: %s", run_id, why ? why->message : "unknown error");
+}
+
 gint64
 _sluice_server_start_run (SluiceServer  *self,
                           const char    *pipeline_id,
@@ -247,9 +266,13 @@ _sluice_server_start_run (SluiceServer  *self,
       return 0;
     }
   info.run_id = sluice_run_get_id (run);
-  if (!sluice_server_db_add_run (self->db, &info, error) ||
-      !spawn_runner (self, info.run_id, (const char * const *) forced->pdata, error))
+  if (!sluice_server_db_add_run (self->db, &info, error))
     return 0;
+  if (!spawn_runner (self, info.run_id, (const char * const *) forced->pdata, error))
+    {
+      mark_never_started (self, info.run_id, error ? *error : NULL);
+      return 0;
+    }
   return info.run_id;
 }
 
@@ -795,6 +818,7 @@ void
 _sluice_handle_cancel_run (SluiceRequest *request)
 {
   g_autoptr(SluiceRunRecord) record = request_run (request);
+  g_autoptr(GError) error = NULL;
   GPid pid;
 
   if (record == NULL)
@@ -805,11 +829,11 @@ _sluice_handle_cancel_run (SluiceRequest *request)
                              record->id, sluice_state_to_string (record->state));
       return;
     }
-  // The runner cancels its steps and records the run as cancelled.
-  if (kill (pid, SIGTERM) != 0)
+  // A runner that has not recorded its pid yet may not have its signal
+  // handlers either: it gets a request it takes up as it starts instead.
+  if (!sluice_run_request_cancel_run (request->server->history, sluice_artifact_store_get_root (request->server->store), record->id, &error))
     {
-      _sluice_respond_error (request, 409, "conflict", "run %" G_GINT64_FORMAT ": its runner is gone (%s)",
-                             record->id, g_strerror (errno));
+      _sluice_respond_error (request, 409, "conflict", "run %" G_GINT64_FORMAT ": %s", record->id, error->message);
       return;
     }
   respond_run (request, record->id, 202);
