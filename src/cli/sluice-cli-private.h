@@ -19,6 +19,10 @@ gboolean                 sluice_cli_parse         (GOptionContext     *context,
                                                    char             ***argv);
 SluiceComponentRegistry *sluice_cli_make_registry (void);
 SluicePipeline          *sluice_cli_load_pipeline (const char         *path);
+// One line for an event of a run being followed (local or remote), after
+// the clock text the caller chose; nothing for events not worth a line.
+void                     sluice_cli_print_event_line (const char           *clock,
+                                                      const SluiceRunEvent *event);
 
 int sluice_cli_run     (int argc, char **argv);
 int sluice_cli_runs    (int argc, char **argv);

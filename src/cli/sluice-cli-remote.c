@@ -308,27 +308,7 @@ print_event (const SluiceRunEvent *event)
       clock = g_date_time_format (local, "%H:%M:%S");
     }
 
-  switch (event->kind)
-    {
-    case SLUICE_RUN_EVENT_STEP_STATE:
-      printf ("%s %-24s %s%s%s\n", clock, event->step_id, sluice_state_to_string (event->state),
-              event->text ? ": " : "", event->text ? event->text : "");
-      break;
-    case SLUICE_RUN_EVENT_RUN_STATE:
-      printf ("%s run %" G_GINT64_FORMAT " %s\n", clock, event->run_id, sluice_state_to_string (event->state));
-      break;
-    case SLUICE_RUN_EVENT_METRIC:
-      printf ("%s %-24s metric %s = %g\n", clock, event->step_id, event->name, event->value);
-      break;
-    case SLUICE_RUN_EVENT_LOG:
-      // As a local run: step output is for `sluice logs`; stderr shows.
-      if (event->stream == 'e')
-        printf ("%s %-24s ! %s\n", clock, event->step_id, event->text);
-      break;
-    case SLUICE_RUN_EVENT_ARTIFACT:
-    default:
-      break;
-    }
+  sluice_cli_print_event_line (clock, event);
 }
 
 static void

@@ -211,28 +211,7 @@ print_event_line (RunView              *view,
   now = g_date_time_new_now (local_zone);
   clock = g_date_time_format (now, "%H:%M:%S");
 
-  switch (event->kind)
-    {
-    case SLUICE_RUN_EVENT_STEP_STATE:
-      printf ("%s %-24s %s%s%s\n", clock, event->step_id, sluice_state_to_string (event->state),
-              event->text ? ": " : "", event->text ? event->text : "");
-      break;
-    case SLUICE_RUN_EVENT_RUN_STATE:
-      printf ("%s run %" G_GINT64_FORMAT " %s\n", clock, event->run_id, sluice_state_to_string (event->state));
-      break;
-    case SLUICE_RUN_EVENT_METRIC:
-      printf ("%s %-24s metric %s = %g\n", clock, event->step_id, event->name, event->value);
-      break;
-    case SLUICE_RUN_EVENT_LOG:
-      // Step output goes to `sluice logs`; only a step's stderr and
-      // Sluice's own notes are worth a line here.
-      if (event->stream == 'e')
-        printf ("%s %-24s ! %s\n", clock, event->step_id, event->text);
-      break;
-    case SLUICE_RUN_EVENT_ARTIFACT:
-    default:
-      break;
-    }
+  sluice_cli_print_event_line (clock, event);
 }
 
 static void

@@ -739,6 +739,34 @@ cmd_fmt (int    argc,
   return status;
 }
 
+void
+sluice_cli_print_event_line (const char           *clock,
+                             const SluiceRunEvent *event)
+{
+  switch (event->kind)
+    {
+    case SLUICE_RUN_EVENT_STEP_STATE:
+      printf ("%s %-24s %s%s%s\n", clock, event->step_id, sluice_state_to_string (event->state),
+              event->text ? ": " : "", event->text ? event->text : "");
+      break;
+    case SLUICE_RUN_EVENT_RUN_STATE:
+      printf ("%s run %" G_GINT64_FORMAT " %s\n", clock, event->run_id, sluice_state_to_string (event->state));
+      break;
+    case SLUICE_RUN_EVENT_METRIC:
+      printf ("%s %-24s metric %s = %g\n", clock, event->step_id, event->name, event->value);
+      break;
+    case SLUICE_RUN_EVENT_LOG:
+      // Step output goes to `sluice logs`; only a step's stderr and
+      // Sluice's own notes are worth a line here.
+      if (event->stream == 'e')
+        printf ("%s %-24s ! %s\n", clock, event->step_id, event->text);
+      break;
+    case SLUICE_RUN_EVENT_ARTIFACT:
+    default:
+      break;
+    }
+}
+
 /* main -------------------------------------------------------------------- */
 
 static const Command commands[] = {
