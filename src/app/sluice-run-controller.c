@@ -20,6 +20,10 @@ struct _SluiceRunController
   SluiceRunMonitor *monitor;
   JsonObject       *run_inputs;
   gboolean          starting;
+  char             *target;         // a remote's name, or NULL for this computer
+  SluiceRemote     *remote;         // the client for target, opened when a run starts there
+  char             *shown_remote;   // the remote the shown run lives on, or NULL
+  gboolean          disconnected;
 };
 
 G_DEFINE_FINAL_TYPE (SluiceRunController, sluice_run_controller, G_TYPE_OBJECT)
@@ -27,11 +31,15 @@ G_DEFINE_FINAL_TYPE (SluiceRunController, sluice_run_controller, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_STATUS,
+  PROP_TARGET,
+  PROP_DISCONNECTED,
   N_PROPS
 };
 
 enum {
   FINISHED,
+  EVENTS,
+  REQUEST_FAILED,
   N_SIGNALS
 };
 
@@ -57,6 +65,9 @@ sluice_run_controller_dispose (GObject *object)
   g_clear_object (&self->status);
   g_clear_object (&self->history);
   g_clear_pointer (&self->run_inputs, json_object_unref);
+  if (self->remote != NULL)
+    g_signal_handlers_disconnect_by_data (self->remote, self);
+  g_clear_object (&self->remote);
 
   G_OBJECT_CLASS (sluice_run_controller_parent_class)->dispose (object);
 }
@@ -68,6 +79,8 @@ sluice_run_controller_finalize (GObject *object)
 
   g_free (self->store_root);
   g_free (self->history_path);
+  g_free (self->target);
+  g_free (self->shown_remote);
 
   G_OBJECT_CLASS (sluice_run_controller_parent_class)->finalize (object);
 }
@@ -85,6 +98,30 @@ sluice_run_controller_get_property (GObject    *object,
     case PROP_STATUS:
       g_value_set_object (value, self->status);
       break;
+    case PROP_TARGET:
+      g_value_set_string (value, self->target);
+      break;
+    case PROP_DISCONNECTED:
+      g_value_set_boolean (value, self->disconnected);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sluice_run_controller_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  SluiceRunController *self = SLUICE_RUN_CONTROLLER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TARGET:
+      sluice_run_controller_set_target (self, g_value_get_string (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -98,14 +135,25 @@ sluice_run_controller_class_init (SluiceRunControllerClass *klass)
   object_class->dispose = sluice_run_controller_dispose;
   object_class->finalize = sluice_run_controller_finalize;
   object_class->get_property = sluice_run_controller_get_property;
+  object_class->set_property = sluice_run_controller_set_property;
 
   properties[PROP_STATUS] =
     g_param_spec_object ("status", NULL, NULL, SLUICE_TYPE_RUN_STATUS,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TARGET] =
+    g_param_spec_string ("target", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DISCONNECTED] =
+    g_param_spec_boolean ("disconnected", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                     NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_BOOLEAN);
+  signals[EVENTS] = g_signal_new ("events", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_PTR_ARRAY);
+  signals[REQUEST_FAILED] = g_signal_new ("request-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -154,6 +202,10 @@ typedef struct
   GHashTable  *inputs;       // name -> JsonNode*
   GStrv        force_steps;
   gint64       run_id;
+  // Remote runs only:
+  SluiceRemote          *remote;
+  SluicePipelineArchive *archive;
+  GStrv                  step_ids;
 } StartData;
 
 static void
@@ -165,7 +217,34 @@ start_data_free (gpointer data)
   g_free (d->path);
   g_clear_pointer (&d->inputs, g_hash_table_unref);
   g_strfreev (d->force_steps);
+  g_clear_object (&d->remote);
+  g_clear_object (&d->archive);
+  g_strfreev (d->step_ids);
   g_free (d);
+}
+
+// The server runs what it is sent: the pipeline file and the component
+// files and folders it refers to, read here as they are saved.
+static void
+pack_for_remote (GTask                   *task,
+                 StartData               *d,
+                 SluicePipeline          *pipeline,
+                 SluiceComponentRegistry *registry)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GPtrArray *steps = sluice_pipeline_get_steps (pipeline);
+  GError *error = NULL;
+
+  if (!(d->archive = sluice_pipeline_archive_new (pipeline, registry, &error)) ||
+      sluice_pipeline_archive_get_paths (d->archive, &error) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  for (guint i = 0; i < steps->len; i++)
+    g_strv_builder_add (builder, sluice_step_get_id (g_ptr_array_index (steps, i)));
+  d->step_ids = g_strv_builder_end (builder);
+  g_task_return_boolean (task, TRUE);
 }
 
 // In a worker thread, with objects of its own (registry, store, history
@@ -187,8 +266,17 @@ prepare_in_thread (GTask        *task,
   GHashTableIter iter;
   gpointer name, value;
 
-  if (!(pipeline = sluice_pipeline_load_file (d->path, &error)) ||
-      !(store = sluice_artifact_store_new (d->store_root, &error)))
+  if (!(pipeline = sluice_pipeline_load_file (d->path, &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (d->remote != NULL)
+    {
+      pack_for_remote (task, d, pipeline, registry);
+      return;
+    }
+  if (!(store = sluice_artifact_store_new (d->store_root, &error)))
     {
       g_task_return_error (task, error);
       return;
@@ -217,6 +305,138 @@ prepare_in_thread (GTask        *task,
     }
   d->run_id = sluice_run_get_id (run);
   g_task_return_boolean (task, TRUE);
+}
+
+static JsonObject *
+inputs_to_object (GHashTable *inputs)
+{
+  JsonObject *object = json_object_new ();
+  GHashTableIter iter;
+  gpointer name, value;
+
+  if (inputs == NULL)
+    return object;
+  g_hash_table_iter_init (&iter, inputs);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    json_object_set_member (object, name, json_node_copy (value));
+  return object;
+}
+
+/* remote runs -------------------------------------------------------------------- */
+
+static void attach_remote (SluiceRunController *self,
+                           SluiceRemote        *remote,
+                           gint64               run_id,
+                           const char * const  *step_ids,
+                           JsonObject          *inputs);
+
+static void
+fail_start (GTask  *task,
+            GError *error)
+{
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+on_remote_run_started (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  SluiceRunController *self = g_task_get_source_object (task);
+  StartData *d = g_task_get_task_data (task);
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonObject) inputs = NULL;
+  GError *error = NULL;
+  gint64 run_id;
+
+  if (!(reply = sluice_remote_start_run_finish (SLUICE_REMOTE (source), result, &error)))
+    {
+      fail_start (task, error);
+      return;
+    }
+  run_id = JSON_NODE_HOLDS_OBJECT (reply) ? json_object_get_int_member_with_default (json_node_get_object (reply), "id", 0) : 0;
+  if (run_id <= 0)
+    {
+      fail_start (task, g_error_new (SLUICE_REMOTE_ERROR, SLUICE_REMOTE_ERROR_SERVER,
+                                     _("The server did not say which run it started")));
+      return;
+    }
+  inputs = inputs_to_object (d->inputs);
+  attach_remote (self, d->remote, run_id, (const char * const *) d->step_ids, inputs);
+  g_task_return_int (task, run_id);
+  g_object_unref (task);
+}
+
+static void
+on_remote_uploaded (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  StartData *d = g_task_get_task_data (task);
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonObject) inputs = NULL;
+  const char *pipeline_id = NULL;
+  GError *error = NULL;
+
+  if (!(reply = sluice_remote_upload_pipeline_finish (SLUICE_REMOTE (source), result, &error)))
+    {
+      fail_start (task, error);
+      return;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (reply))
+    pipeline_id = json_object_get_string_member_with_default (json_node_get_object (reply), "id", NULL);
+  if (pipeline_id == NULL)
+    {
+      fail_start (task, g_error_new (SLUICE_REMOTE_ERROR, SLUICE_REMOTE_ERROR_SERVER,
+                                     _("The server did not say how it stored the pipeline")));
+      return;
+    }
+  inputs = inputs_to_object (d->inputs);
+  sluice_remote_start_run_async (d->remote, pipeline_id, inputs, (const char * const *) d->force_steps,
+                                 g_task_get_cancellable (task), on_remote_run_started, task);
+}
+
+static void
+on_remote_packed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  StartData *d = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      fail_start (task, error);
+      return;
+    }
+  sluice_remote_upload_pipeline_async (d->remote, d->archive, g_task_get_cancellable (task),
+                                       on_remote_uploaded, task);
+}
+
+// Packing reads files, so it is done in a thread; the rest is the
+// server's work, asked for one request after the other.
+static void
+start_remote (SluiceRunController *self,
+              GTask               *task)
+{
+  StartData *d = g_task_get_task_data (task);
+  g_autoptr(GTask) pack = NULL;
+  GError *error = NULL;
+
+  if (!(d->remote = sluice_remote_config_open (self->target, &error)))
+    {
+      fail_start (task, error);
+      return;
+    }
+  self->starting = TRUE;
+  pack = g_task_new (self, g_task_get_cancellable (task), on_remote_packed, task);
+  g_task_set_source_tag (pack, start_remote);
+  g_task_set_task_data (pack, d, NULL);
+  g_task_run_in_thread (pack, prepare_in_thread);
 }
 
 void
@@ -257,6 +477,11 @@ sluice_run_controller_start_async (SluiceRunController *self,
         g_hash_table_insert (d->inputs, g_strdup (name), json_node_copy (value));
     }
   g_task_set_task_data (task, d, start_data_free);
+  if (self->target != NULL)
+    {
+      start_remote (self, g_steal_pointer (&task));
+      return;
+    }
   self->starting = TRUE;
   g_task_run_in_thread (task, prepare_in_thread);
 }
@@ -275,6 +500,12 @@ sluice_run_controller_start_finish (SluiceRunController  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), 0);
 
   self->starting = FALSE;
+  if (d->remote != NULL)
+    {
+      // Not MAX (): it would take the result twice.
+      gssize run_id = g_task_propagate_int (task, error);
+      return run_id > 0 ? run_id : 0;
+    }
   if (!g_task_propagate_boolean (task, error))
     return 0;
 
@@ -300,6 +531,7 @@ on_monitor_events (SluiceRunMonitor    *monitor,
                    SluiceRunController *self)
 {
   sluice_run_status_apply (self->status, events);
+  g_signal_emit (self, signals[EVENTS], 0, events);
 }
 
 static void
@@ -352,6 +584,91 @@ set_steps_from_record (SluiceRunStatus *status,
   sluice_run_status_set_step_ids (status, (const char * const *) ids);
 }
 
+static void
+set_disconnected (SluiceRunController *self,
+                  gboolean             disconnected)
+{
+  if (self->disconnected == disconnected)
+    return;
+  self->disconnected = disconnected;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISCONNECTED]);
+}
+
+static void
+on_remote_connection_lost (SluiceRemote        *remote,
+                           SluiceRunMonitor    *monitor,
+                           GError              *error,
+                           SluiceRunController *self)
+{
+  if (monitor == self->monitor)
+    set_disconnected (self, TRUE);
+}
+
+static void
+on_remote_reconnected (SluiceRemote        *remote,
+                       SluiceRunMonitor    *monitor,
+                       SluiceRunController *self)
+{
+  if (monitor == self->monitor)
+    set_disconnected (self, FALSE);
+}
+
+static void
+on_remote_watch_failed (SluiceRemote        *remote,
+                        SluiceRunMonitor    *monitor,
+                        GError              *error,
+                        SluiceRunController *self)
+{
+  if (monitor != self->monitor)
+    return;
+  g_warning ("stopped following remote run %" G_GINT64_FORMAT ": %s",
+             sluice_run_monitor_get_run_id (monitor), error->message);
+  set_disconnected (self, FALSE);
+}
+
+static void
+use_remote (SluiceRunController *self,
+            SluiceRemote        *remote)
+{
+  if (self->remote == remote)
+    return;
+  if (self->remote != NULL)
+    g_signal_handlers_disconnect_by_data (self->remote, self);
+  g_set_object (&self->remote, remote);
+  g_signal_connect (remote, "connection-lost", G_CALLBACK (on_remote_connection_lost), self);
+  g_signal_connect (remote, "reconnected", G_CALLBACK (on_remote_reconnected), self);
+  g_signal_connect (remote, "watch-failed", G_CALLBACK (on_remote_watch_failed), self);
+}
+
+// Like attach, with the server's event stream in place of the local
+// history: the canvas and run bar cannot tell the difference.
+static void
+attach_remote (SluiceRunController *self,
+               SluiceRemote        *remote,
+               gint64               run_id,
+               const char * const  *step_ids,
+               JsonObject          *inputs)
+{
+  g_autoptr(SluiceRunStatus) status = sluice_run_status_new (run_id);
+  g_autoptr(GError) error = NULL;
+
+  sluice_run_status_set_step_ids (status, step_ids);
+  stop_monitor (self);
+  use_remote (self, remote);
+  set_disconnected (self, FALSE);
+  g_free (self->shown_remote);
+  self->shown_remote = g_strdup (self->target);
+  g_set_object (&self->status, status);
+  g_clear_pointer (&self->run_inputs, json_object_unref);
+  self->run_inputs = json_object_ref (inputs);
+  self->monitor = sluice_remote_watch_run (remote, run_id);
+  g_signal_connect (self->monitor, "events", G_CALLBACK (on_monitor_events), self);
+  g_signal_connect (self->monitor, "finished", G_CALLBACK (on_monitor_finished), self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+  if (!sluice_run_monitor_start (self->monitor, &error))
+    g_warning ("cannot follow remote run %" G_GINT64_FORMAT ": %s", run_id, error->message);
+}
+
 gboolean
 sluice_run_controller_attach (SluiceRunController  *self,
                               gint64                run_id,
@@ -375,6 +692,8 @@ sluice_run_controller_attach (SluiceRunController  *self,
     g_object_set_data (G_OBJECT (monitor), "sluice-was-final", GINT_TO_POINTER (TRUE));
 
   stop_monitor (self);
+  g_clear_pointer (&self->shown_remote, g_free);
+  set_disconnected (self, FALSE);
   g_set_object (&self->status, status);
   g_clear_pointer (&self->run_inputs, json_object_unref);
   self->run_inputs = parse_object (record->params_json);
@@ -431,6 +750,8 @@ sluice_run_controller_clear (SluiceRunController *self)
 
   stop_monitor (self);
   g_clear_pointer (&self->run_inputs, json_object_unref);
+  g_clear_pointer (&self->shown_remote, g_free);
+  set_disconnected (self, FALSE);
   if (self->status != NULL)
     {
       g_clear_object (&self->status);
@@ -480,6 +801,19 @@ check_going_on (SluiceRunController  *self,
   return TRUE;
 }
 
+static void
+on_remote_cancelled (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(SluiceRunController) self = user_data;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!(reply = sluice_remote_cancel_run_finish (SLUICE_REMOTE (source), result, &error)))
+    g_signal_emit (self, signals[REQUEST_FAILED], 0, error->message);
+}
+
 // As `sluice cancel` does: SIGTERM to the runner, which cancels its steps
 // and records the run as cancelled.
 gboolean
@@ -492,6 +826,15 @@ sluice_run_controller_cancel (SluiceRunController  *self,
 
   g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), FALSE);
 
+  if (self->shown_remote != NULL)
+    {
+      if (!check_going_on (self, error))
+        return FALSE;
+      // The stream reports the cancelled run; only a refusal is news.
+      sluice_remote_cancel_run_async (self->remote, sluice_run_status_get_run_id (self->status), NULL,
+                                      on_remote_cancelled, g_object_ref (self));
+      return TRUE;
+    }
   if (!check_going_on (self, error) || !(history = get_history (self, error)) ||
       !(record = sluice_history_get_run (history, sluice_run_status_get_run_id (self->status), error)))
     return FALSE;
@@ -517,6 +860,12 @@ sluice_run_controller_cancel_step (SluiceRunController  *self,
 
   if (!check_going_on (self, error))
     return FALSE;
+  if (self->shown_remote != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("A server cannot cancel a single step; cancel the run instead"));
+      return FALSE;
+    }
   if (sluice_state_is_final (sluice_run_status_get_step_state (self->status, step_id)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Step “%s” is over already"), step_id);
@@ -525,4 +874,44 @@ sluice_run_controller_cancel_step (SluiceRunController  *self,
   if (!sluice_run_request_cancel_step (self->store_root, sluice_run_status_get_run_id (self->status), step_id, error))
     return FALSE;
   return TRUE;
+}
+
+/* target ----------------------------------------------------------------------------- */
+
+// Where the next run goes: NULL for this computer, else the name of a
+// remote from sluice-remote-config. The shown run stays where it is.
+void
+sluice_run_controller_set_target (SluiceRunController *self,
+                                  const char          *remote_name)
+{
+  g_return_if_fail (SLUICE_IS_RUN_CONTROLLER (self));
+
+  if (remote_name != NULL && remote_name[0] == '\0')
+    remote_name = NULL;
+  if (g_strcmp0 (self->target, remote_name) == 0)
+    return;
+  g_free (self->target);
+  self->target = g_strdup (remote_name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TARGET]);
+}
+
+const char *
+sluice_run_controller_get_target (SluiceRunController *self)
+{
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), NULL);
+  return self->target;
+}
+
+const char *
+sluice_run_controller_get_shown_remote (SluiceRunController *self)
+{
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), NULL);
+  return self->shown_remote;
+}
+
+gboolean
+sluice_run_controller_get_disconnected (SluiceRunController *self)
+{
+  g_return_val_if_fail (SLUICE_IS_RUN_CONTROLLER (self), FALSE);
+  return self->disconnected;
 }

@@ -53,11 +53,24 @@ gboolean             sluice_run_controller_cancel          (SluiceRunController 
 gboolean             sluice_run_controller_cancel_step     (SluiceRunController *self,
                                                             const char          *step_id,
                                                             GError             **error);
+// Where the next run starts: NULL for this computer, else the name of a
+// remote (sluice-remote-config). A remote run is uploaded, started there
+// and followed through the server's event stream.
+void                 sluice_run_controller_set_target      (SluiceRunController *self,
+                                                            const char          *remote_name);
+const char          *sluice_run_controller_get_target      (SluiceRunController *self);
+// The remote the shown run lives on, or NULL for a local run.
+const char          *sluice_run_controller_get_shown_remote (SluiceRunController *self);
+// TRUE while the shown remote run's event stream is down (being retried).
+gboolean             sluice_run_controller_get_disconnected (SluiceRunController *self);
 // The inputs the shown run was given ({"name": value}), or NULL.
 JsonObject          *sluice_run_controller_get_run_inputs  (SluiceRunController *self);
 
-// Properties: "status" (SluiceRunStatus, notified when a run is attached or cleared)
+// Properties: "status" (SluiceRunStatus, notified when a run is attached or cleared),
+//   "target" (string), "disconnected" (boolean)
 // Signals: "finished" (SluiceState state, gboolean live) when the run shown
 //   is over: live is FALSE for a run that was over when it was attached.
+//   "events" (GPtrArray of SluiceRunEvent*): each batch the run's monitor reports.
+//   "request-failed" (string message): a request sent on (cancelling a remote run) was refused.
 
 G_END_DECLS

@@ -44,6 +44,9 @@ struct _SluiceWindow
 
   // Template widgets
   AdwToastOverlay         *toast_overlay;
+  GtkMenuButton           *run_on_button;
+  GtkRevealer             *connection_revealer;
+  GtkLabel                *connection_label;
   AdwHeaderBar            *header_bar;
   AdwWindowTitle          *window_title;
   GtkMenuButton           *primary_menu_button;
@@ -1104,6 +1107,94 @@ show_run_steps_action (GtkWidget  *widget,
   sluice_run_bar_show_steps (SLUICE_WINDOW (widget)->run_bar);
 }
 
+/* where runs go ---------------------------------------------------------------------- */
+
+static void
+on_run_disconnected (SluiceWindow *self)
+{
+  gboolean down = sluice_run_controller_get_disconnected (self->runs);
+
+  if (down)
+    {
+      g_autofree char *text = g_strdup_printf (_("Connection to %s lost — reconnecting…"),
+                                               sluice_run_controller_get_shown_remote (self->runs));
+
+      gtk_label_set_text (self->connection_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->connection_revealer, down);
+}
+
+static void
+show_run_target (SluiceWindow *self)
+{
+  const char *target = sluice_run_controller_get_target (self->runs);
+  g_autofree char *label = target ? g_strdup_printf (_("On %s"), target) : g_strdup (_("This Computer"));
+
+  gtk_menu_button_set_label (self->run_on_button, label);
+}
+
+static void
+run_target_changed (GSimpleAction *action,
+                    GVariant      *value,
+                    gpointer       user_data)
+{
+  SluiceWindow *self = user_data;
+  const char *name = g_variant_get_string (value, NULL);
+
+  // A remote that was removed meanwhile falls back to this computer.
+  if (name[0] != '\0')
+    {
+      g_autofree char *url = sluice_remote_config_get_url (name, NULL);
+
+      if (url == NULL)
+        name = "";
+    }
+  g_simple_action_set_state (action, g_variant_new_string (name));
+  sluice_run_controller_set_target (self->runs, name);
+  show_run_target (self);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "run-target", name);
+}
+
+// Rebuilt each time it opens: remotes come and go from the CLI and the
+// preferences.
+static void
+build_run_on_menu (GtkMenuButton *button,
+                   gpointer       user_data)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) remotes = g_menu_new ();
+  g_autoptr(GPtrArray) list = sluice_remote_config_list (NULL);
+
+  g_menu_append (menu, _("This Computer"), "win.run-target::");
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    {
+      SluiceRemoteEntry *entry = g_ptr_array_index (list, i);
+      g_autoptr(GMenuItem) item = g_menu_item_new (entry->name, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.run-target", g_variant_new_string (entry->name));
+      g_menu_append_item (remotes, item);
+    }
+  if (g_menu_model_get_n_items (G_MENU_MODEL (remotes)) > 0)
+    g_menu_append_section (menu, _("Servers"), G_MENU_MODEL (remotes));
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
+}
+
+static void
+run_target_init (SluiceWindow *self)
+{
+  g_autofree char *saved = self->settings ? g_settings_get_string (self->settings, "run-target") : g_strdup ("");
+  g_autoptr(GSimpleAction) action =
+    g_simple_action_new_stateful ("run-target", G_VARIANT_TYPE_STRING, g_variant_new_string (""));
+
+  g_signal_connect (action, "change-state", G_CALLBACK (run_target_changed), self);
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (action));
+  gtk_menu_button_set_create_popup_func (self->run_on_button, build_run_on_menu, NULL, NULL);
+  build_run_on_menu (self->run_on_button, NULL);
+  g_action_change_state (G_ACTION (action), g_variant_new_string (saved));
+  show_run_target (self);
+}
+
 static void
 update_run_actions (SluiceWindow *self)
 {
@@ -1112,12 +1203,17 @@ update_run_actions (SluiceWindow *self)
   gboolean shown = self->runs && sluice_run_controller_get_status (self->runs) != NULL;
   gboolean busy = running || (self->runs && sluice_run_controller_is_starting (self->runs));
   gboolean has_selection = steps[0] != NULL;
+  gboolean remote = self->runs && sluice_run_controller_get_shown_remote (self->runs) != NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.run", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rerun-from", !busy && shown);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rerun-force", !busy && has_selection);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-run", running);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-step", running && has_selection);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-step", running && has_selection && !remote);
+  // Only the whole run can be stopped on a server.
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_on_button),
+                               remote && running ? _("Steps of a run on a server cannot be cancelled one by one")
+                                                 : _("Where the Pipeline Runs"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-run", shown && !running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-run-steps", shown);
 }
@@ -1203,6 +1299,13 @@ dump_run (JsonBuilder  *builder,
   json_builder_add_string_value (builder, sluice_state_to_string (sluice_run_status_get_state (status)));
   json_builder_set_member_name (builder, "watching");
   json_builder_add_boolean_value (builder, sluice_run_controller_is_running (self->runs));
+  json_builder_set_member_name (builder, "target");
+  if (sluice_run_controller_get_shown_remote (self->runs) != NULL)
+    json_builder_add_string_value (builder, sluice_run_controller_get_shown_remote (self->runs));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "disconnected");
+  json_builder_add_boolean_value (builder, sluice_run_controller_get_disconnected (self->runs));
   json_builder_set_member_name (builder, "finished_steps");
   json_builder_add_int_value (builder, sluice_run_status_count_finished (status));
   json_builder_set_member_name (builder, "steps_listed");
@@ -1246,7 +1349,18 @@ on_details_run_changed (SluiceWindow *self)
   SluiceRunStatus *status = sluice_run_controller_get_status (self->runs);
   g_autofree char *history = details_history_path (self);
 
-  sluice_step_details_set_run (self->details, history, status ? sluice_run_status_get_run_id (status) : 0);
+  // A remote run's steps are in the server's history, not this one.
+  gboolean local = status != NULL && sluice_run_controller_get_shown_remote (self->runs) == NULL;
+
+  sluice_step_details_set_run (self->details, history, local ? sluice_run_status_get_run_id (status) : 0);
+}
+
+static void
+on_run_events (SluiceWindow *self,
+               GPtrArray    *events)
+{
+  if (sluice_run_controller_get_shown_remote (self->runs) == NULL)
+    sluice_step_details_apply_events (self->details, events);
 }
 
 static void
@@ -2051,6 +2165,9 @@ sluice_window_class_init (SluiceWindowClass *klass)
   g_type_ensure (SLUICE_TYPE_RUN_BAR);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sluice/Sluice/ui/sluice-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SluiceWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, run_on_button);
+  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, connection_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SluiceWindow, connection_label);
   gtk_widget_class_bind_template_child (widget_class, SluiceWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, SluiceWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, SluiceWindow, primary_menu_button);
@@ -2170,6 +2287,10 @@ sluice_window_init (SluiceWindow *self)
   self->runs = sluice_run_controller_new ();
   g_signal_connect_swapped (self->runs, "notify::status", G_CALLBACK (on_run_status), self);
   g_signal_connect_swapped (self->runs, "finished", G_CALLBACK (on_run_finished), self);
+  g_signal_connect_swapped (self->runs, "events", G_CALLBACK (on_run_events), self);
+  g_signal_connect_swapped (self->runs, "request-failed", G_CALLBACK (toast), self);
+  g_signal_connect_swapped (self->runs, "notify::disconnected", G_CALLBACK (on_run_disconnected), self);
+  run_target_init (self);
   g_signal_connect_swapped (self->run_bar, "step-activated", G_CALLBACK (on_run_step_activated), self);
   history_init (self);
   setup_bottom_area (self);

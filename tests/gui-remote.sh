@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Running on a server from the designer, under Xvfb: a real sluice-server
+# on a free port, a runner token, the remote added with `sluice remote
+# add`; the window's "Run on" menu picks the server, Ctrl+R uploads the
+# pipeline and starts it there, and the canvas follows the server's event
+# stream until every step has succeeded. Then the server is stopped for a
+# while (SIGSTOP) and restarted (SIGCONT) under a second run: the
+# connection banner shows and goes away. Screenshots go to SHOT_DIR.
+#
+# usage: gui-remote.sh SLUICE_DESIGNER SHOT_DIR ENGINE_COMPONENTS_DIR SLUICE_SERVER   (SLUICE_CLI set)
+
+set -euo pipefail
+
+if [ -z "${SLUICE_GUI_INNER:-}" ]; then
+  for tool in xvfb-run dbus-run-session xdotool import gdbus; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (install xvfb, dbus, xdotool, imagemagick, libglib2.0-bin)"; exit 1; }
+  done
+  [ -x "${SLUICE_CLI:-}" ] || { echo "FAIL: SLUICE_CLI must name the built sluice binary"; exit 1; }
+  [ -x "${4:-}" ] || { echo "FAIL: the fourth argument must name the built sluice-server"; exit 1; }
+  export SLUICE_GUI_INNER=1
+  exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" "$@"
+fi
+
+app=$1
+shots=$2
+engine=$3
+server=$4
+mkdir -p "$shots"
+work=$(mktemp -d)
+pid=
+server_pid=
+trap 'if [ -n "$pid" ]; then kill $pid 2>/dev/null || true; fi
+      if [ -n "$server_pid" ]; then kill -CONT $server_pid 2>/dev/null || true; kill $server_pid 2>/dev/null || true; fi
+      rm -rf "$work"' EXIT
+
+export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1
+export XDG_DATA_HOME=$work/xdg-data XDG_STATE_HOME=$work/xdg-state XDG_CONFIG_HOME=$work/xdg-config
+export SLUICE_STORE=$work/store
+
+# The server.
+mkdir -p "$work/server"
+"$server" --listen 127.0.0.1:0 --data "$work/server" > "$work/server.out" 2> "$work/server.err" &
+server_pid=$!
+url=
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/server.out" | head -n 1)
+  [ -n "$url" ] && break
+  kill -0 $server_pid 2>/dev/null || { echo "FAIL: sluice-server exited:"; cat "$work/server.err"; exit 1; }
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "FAIL: sluice-server did not say where it listens"; exit 1; }
+"$server" token create --data "$work/server" --name gui --role runner > "$work/token"
+"$SLUICE_CLI" remote add lab "$url" --token-file "$work/token"
+echo "server at $url, remote 'lab' added"
+
+# The pipeline, with its components and their code beside it: an upload
+# carries only what lies in the pipeline's folder.
+mkdir -p "$work/flow"
+cp "$engine"/produce.component.json "$engine"/concat.component.json "$engine"/sleeper.component.json "$work/flow/"
+cp -r "$engine/code" "$work/flow/code"
+cat > "$work/flow/remote.sluice.json" <<EOF
+{
+  "sluice": 1,
+  "name": "remote_ok",
+  "jobs": {
+    "hello": {"component": "file:produce.component.json", "inputs": {"text": "from the app"}},
+    "slow": {"component": "file:sleeper.component.json", "inputs": {"seconds": 2}},
+    "join": {"component": "file:concat.component.json",
+             "inputs": {"a": "\${{parent.jobs.hello.outputs.out}}", "b": "\${{parent.jobs.slow.outputs.out}}"}}
+  },
+  "layout": {"nodes": {"hello": {"x": 0, "y": 0}, "slow": {"x": 0, "y": 150}, "join": {"x": 330, "y": 60}}}
+}
+EOF
+cat > "$work/flow/long.sluice.json" <<EOF
+{
+  "sluice": 1,
+  "name": "remote_long",
+  "jobs": {
+    "nap": {"component": "file:sleeper.component.json", "inputs": {"seconds": 8}},
+    "after": {"component": "file:concat.component.json", "inputs": {"a": "\${{parent.jobs.nap.outputs.out}}"}}
+  },
+  "layout": {"nodes": {"nap": {"x": 0, "y": 0}, "after": {"x": 330, "y": 0}}}
+}
+EOF
+
+state=$work/state.json
+wid=
+
+key () { xdotool key --window "$wid" "$@"; sleep 0.3; }
+
+start_app () {
+  local file=$1
+  "$app" "$file" &
+  pid=$!
+  wid=
+  for _ in $(seq 1 600); do
+    wid=$(xdotool search --onlyvisible --name "$(basename "$file")" 2>/dev/null | head -n 1 || true)
+    [ -n "$wid" ] && break
+    kill -0 $pid 2>/dev/null || { echo "FAIL: the app exited before showing its window"; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$wid" ] || { echo "FAIL: the window did not appear within 60 s"; exit 1; }
+  sleep 1.5
+}
+
+stop_app () {
+  key ctrl+q || true
+  for _ in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  kill $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+  pid=
+}
+
+dump () {
+  rm -f "$state"
+  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
+    --method org.gtk.Actions.Activate dump-state "[<'$state'>]" "{}" >/dev/null
+  for _ in $(seq 1 50); do [ -s "$state" ] && return 0; sleep 0.1; done
+  echo "FAIL: no state dump"; exit 1
+}
+
+# The window's own actions are on the bus under window/ID (GtkApplicationWindow).
+run_on () {
+  local path
+  path=$(gdbus introspect --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice/window \
+           | sed -n 's/^ *node \([0-9]*\) .*/\1/p' | head -n 1)
+  [ -n "$path" ] || { echo "FAIL: the window's actions are not on the bus"; exit 1; }
+  gdbus call --session --dest io.github.sluice.Sluice --object-path "/io/github/sluice/Sluice/window/$path" \
+    --method org.gtk.Actions.SetState run-target "<'$1'>" "{}" >/dev/null
+  sleep 0.3
+}
+
+holds () {
+  dump
+  /usr/bin/python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+r = s.get("run") or {}
+st = {k: v["state"] for k, v in r.get("steps", {}).items()}
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$state" "$1"
+}
+
+show_state () {
+  /usr/bin/python3 -c '
+import json, sys
+print("run:", json.dumps(json.load(open(sys.argv[1])).get("run")))' "$state"
+}
+
+wait_for () {   # wait_for SECONDS WHAT EXPRESSION
+  local seconds=$1 what=$2 expr=$3
+  for _ in $(seq 1 $((seconds * 5))); do
+    if holds "$expr"; then return 0; fi
+    sleep 0.2
+  done
+  echo "FAIL: $what within $seconds s"; show_state; cat "$work/server.err" | tail -n 20; exit 1
+}
+
+shot () { sleep 0.5; import -window root "$shots/$1.png"; echo "screenshot $shots/$1.png"; }
+
+# 1. A whole run on the server, followed live.
+start_app "$work/flow/remote.sluice.json"
+run_on lab
+shot run-on-selected
+key ctrl+r
+# No pipeline input lacks a value, yet the inputs dialog may still show: accept it.
+sleep 1
+if ! holds 'r.get("target") == "lab"'; then key Return; fi
+wait_for 30 "a run on the server" 'r.get("target") == "lab"'
+wait_for 60 "every step succeeded on the server" \
+  'r.get("state") == "succeeded" and st == {"hello": "succeeded", "slow": "succeeded", "join": "succeeded"}'
+show_state
+# The run is the server's: it is in the server's list, not in the local history.
+"$SLUICE_CLI" runs list --remote lab > "$work/remote-runs"
+grep -q remote_ok "$work/remote-runs" || { echo "FAIL: the server does not list the run"; cat "$work/remote-runs"; exit 1; }
+shot remote-succeeded
+stop_app
+
+# 2. The server goes away under a run, then comes back.
+start_app "$work/flow/long.sluice.json"
+run_on lab
+key ctrl+r
+sleep 1
+if ! holds 'r.get("target") == "lab"'; then key Return; fi
+wait_for 30 "the long run to start on the server" 'r.get("target") == "lab" and r.get("watching")'
+kill -STOP $server_pid
+if wait_for 40 "the connection banner" 'r.get("disconnected") == True'; then
+  shot connection-lost
+fi
+kill -CONT $server_pid
+wait_for 60 "the stream to come back" 'r.get("disconnected") == False'
+wait_for 60 "the long run to succeed" 'r.get("state") == "succeeded" and st.get("after") == "succeeded"'
+shot reconnected
+stop_app
+echo "PASS"
