@@ -1003,7 +1003,8 @@ remote_list (void)
       g_autofree char *token = sluice_remote_config_read_token (entry->name, &token_error);
 
       // Said here rather than at the first failing command.
-      printf ("%-16s %s%s\n", entry->name, entry->url,
+      printf ("%-16s %s%s%s\n", entry->name, entry->url,
+              entry->token_in_keyring ? "  (token in keyring)" : "",
               token != NULL ? "" : g_error_matches (token_error, SLUICE_REMOTE_ERROR, SLUICE_REMOTE_ERROR_INSECURE)
                                    ? "  (token file open to others: refused)" : "  (no token)");
     }

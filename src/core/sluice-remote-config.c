@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
-// Tokens live in files of mode 0600 rather than in the Secret Service
-// (libsecret): the CLI and the server's users run on headless machines, in
-// CI and over ssh, where no keyring daemon is running or unlocked, and the
-// CLI and the app must find the same token. A file readable by the user
-// alone is what ssh and other command-line tools rely on too.
+// A token goes to the user's keyring (Secret Service) when one is running
+// and unlocked, as on a desktop session; otherwise (headless machines, CI,
+// ssh) to a file of mode 0600, which is what ssh and other command-line
+// tools rely on. remotes.json records where each token went, so the CLI
+// and the app find the same token without probing both places.
 
 #include "config.h"
 
@@ -17,6 +17,7 @@
 
 #include "sluice-file.h"
 #include "sluice-json.h"
+#include "sluice-keyring.h"
 #include "sluice-remote-config.h"
 
 void
@@ -90,7 +91,7 @@ io_failed (const char  *what,
   return FALSE;
 }
 
-/* remotes.json: {"remotes": {"NAME": {"url": "…"}}} --------------------------------- */
+/* remotes.json: {"remotes": {"NAME": {"url": "…", "token_store": "keyring"|"file"}}} - */
 
 // The remotes object of the file; an empty one when there is no file yet.
 static JsonObject *
@@ -149,14 +150,31 @@ write_remotes (JsonObject  *remotes,
 }
 
 static const char *
-entry_url (JsonObject *remotes,
-           const char *name)
+entry_string (JsonObject *remotes,
+              const char *name,
+              const char *member)
 {
   JsonNode *node = json_object_get_member (remotes, name);
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
-  return json_object_get_string_member_with_default (json_node_get_object (node), "url", NULL);
+  return json_object_get_string_member_with_default (json_node_get_object (node), member, NULL);
+}
+
+static const char *
+entry_url (JsonObject *remotes,
+           const char *name)
+{
+  return entry_string (remotes, name, "url");
+}
+
+// Entries written before tokens could go to the keyring have no
+// token_store: their token is in a file.
+static gboolean
+entry_token_in_keyring (JsonObject *remotes,
+                        const char *name)
+{
+  return g_strcmp0 (entry_string (remotes, name, "token_store"), "keyring") == 0;
 }
 
 /* tokens ------------------------------------------------------------------------------ */
@@ -213,16 +231,33 @@ write_token (const char  *name,
   return TRUE;
 }
 
-char *
-sluice_remote_config_read_token (const char  *name,
-                                 GError     **error)
+static char *
+read_token_from_keyring (const char  *name,
+                         GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *token = sluice_keyring_lookup (name, &local_error);
+
+  if (token != NULL)
+    return token;
+  if (local_error != NULL)
+    g_set_error (error, SLUICE_REMOTE_ERROR, SLUICE_REMOTE_ERROR_CONFIG,
+                 "cannot read the token of remote '%s' from the keyring: %s", name, local_error->message);
+  else
+    g_set_error (error, SLUICE_REMOTE_ERROR, SLUICE_REMOTE_ERROR_CONFIG,
+                 "the keyring holds no token for remote '%s'; add it again with "
+                 "`sluice remote add %s URL --token-file FILE`", name, name);
+  return NULL;
+}
+
+static char *
+read_token_from_file (const char  *name,
+                      GError     **error)
 {
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
   struct stat st;
 
-  if (!check_name (name, error))
-    return NULL;
   path = token_path (name);
   if (g_stat (path, &st) != 0)
     {
@@ -255,6 +290,58 @@ sluice_remote_config_read_token (const char  *name,
   return g_steal_pointer (&text);
 }
 
+char *
+sluice_remote_config_read_token (const char  *name,
+                                 GError     **error)
+{
+  g_autoptr(JsonObject) remotes = NULL;
+
+  if (!check_name (name, error) || !(remotes = read_remotes (error)))
+    return NULL;
+  if (entry_token_in_keyring (remotes, name))
+    return read_token_from_keyring (name, error);
+  return read_token_from_file (name, error);
+}
+
+static gboolean
+remove_token_file (const char  *name,
+                   GError     **error)
+{
+  g_autofree char *path = token_path (name);
+
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    return io_failed ("remove", path, errno, error);
+  return TRUE;
+}
+
+// The keyring when it can be used, else the file. The other place is
+// emptied, so an old copy of a replaced token does not linger.
+static gboolean
+store_token (const char  *name,
+             const char  *url,
+             const char  *token,
+             gboolean    *in_keyring,
+             GError     **error)
+{
+  g_autoptr(GError) keyring_error = NULL;
+
+  *in_keyring = FALSE;
+  if (sluice_keyring_is_usable ())
+    {
+      if (sluice_keyring_store (name, url, token, &keyring_error))
+        {
+          *in_keyring = TRUE;
+          return remove_token_file (name, error);
+        }
+      g_debug ("keeping the token of '%s' in a file: %s", name, keyring_error->message);
+    }
+  if (!write_token (name, token, error))
+    return FALSE;
+  if (!sluice_keyring_clear (name, &keyring_error))
+    g_debug ("an old keyring token of '%s' stays: %s", name, keyring_error->message);
+  return TRUE;
+}
+
 /* the public calls --------------------------------------------------------------------- */
 
 gboolean
@@ -266,6 +353,7 @@ sluice_remote_config_add (const char  *name,
   g_autoptr(SluiceRemote) check = NULL;
   g_autoptr(JsonObject) remotes = NULL;
   g_autofree char *clean_token = NULL;
+  gboolean in_keyring;
   JsonObject *entry;
 
   if (!check_name (name, error) || !(check = sluice_remote_new (url, NULL, error)))
@@ -278,11 +366,13 @@ sluice_remote_config_add (const char  *name,
                    "`sluice-server token create` printed", name);
       return FALSE;
     }
-  if (!(remotes = read_remotes (error)) || !write_token (name, clean_token, error))
+  if (!(remotes = read_remotes (error)) ||
+      !store_token (name, sluice_remote_get_url (check), clean_token, &in_keyring, error))
     return FALSE;
 
   entry = json_object_new ();
   json_object_set_string_member (entry, "url", sluice_remote_get_url (check));
+  json_object_set_string_member (entry, "token_store", in_keyring ? "keyring" : "file");
   json_object_set_object_member (remotes, name, entry);
   return write_remotes (remotes, error);
 }
@@ -292,7 +382,8 @@ sluice_remote_config_remove (const char  *name,
                              GError     **error)
 {
   g_autoptr(JsonObject) remotes = NULL;
-  g_autofree char *token = NULL;
+  g_autoptr(GError) keyring_error = NULL;
+  gboolean in_keyring;
 
   if (!check_name (name, error) || !(remotes = read_remotes (error)))
     return FALSE;
@@ -302,13 +393,17 @@ sluice_remote_config_remove (const char  *name,
                    "there is no remote '%s' (see `sluice remote list`)", name);
       return FALSE;
     }
+  in_keyring = entry_token_in_keyring (remotes, name);
   json_object_remove_member (remotes, name);
   if (!write_remotes (remotes, error))
     return FALSE;
-  token = token_path (name);
-  if (g_unlink (token) != 0 && errno != ENOENT)
-    return io_failed ("remove", token, errno, error);
-  return TRUE;
+  if (in_keyring && !sluice_keyring_clear (name, &keyring_error))
+    {
+      g_set_error (error, SLUICE_REMOTE_ERROR, SLUICE_REMOTE_ERROR_CONFIG,
+                   "remote '%s' is removed but its token stays in the keyring: %s", name, keyring_error->message);
+      return FALSE;
+    }
+  return remove_token_file (name, error);
 }
 
 static int
@@ -342,6 +437,7 @@ sluice_remote_config_list (GError **error)
       entry = g_new0 (SluiceRemoteEntry, 1);
       entry->name = g_strdup (l->data);
       entry->url = g_strdup (url);
+      entry->token_in_keyring = entry_token_in_keyring (remotes, l->data);
       g_ptr_array_add (list, entry);
     }
   g_ptr_array_sort (list, compare_entries);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // The servers a user has added, shared by the CLI and the app:
-// $XDG_CONFIG_HOME/sluice/remotes.json names each remote's URL and
-// $XDG_CONFIG_HOME/sluice/tokens/NAME holds its token, readable by the user
-// alone.
+// $XDG_CONFIG_HOME/sluice/remotes.json names each remote's URL; its token
+// is in the user's keyring when one is running and unlocked, else in
+// $XDG_CONFIG_HOME/sluice/tokens/NAME, readable by the user alone
+// (SLUICE_TOKEN_STORE=file always uses the file). Calls that touch tokens
+// may wait on D-Bus: the app makes them in a worker thread.
 
 #pragma once
 
@@ -13,8 +15,9 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *name;
-  char *url;
+  char     *name;
+  char     *url;
+  gboolean  token_in_keyring;
 } SluiceRemoteEntry;
 
 void          sluice_remote_entry_free          (SluiceRemoteEntry  *entry);
@@ -33,6 +36,7 @@ gboolean      sluice_remote_config_remove       (const char         *name,
 GPtrArray    *sluice_remote_config_list         (GError            **error);
 char         *sluice_remote_config_get_url      (const char         *name,
                                                  GError            **error);
+// From the keyring or the file, wherever remotes.json says it went.
 // Refuses a token file others can read (SLUICE_REMOTE_ERROR_INSECURE).
 char         *sluice_remote_config_read_token   (const char         *name,
                                                  GError            **error);
