@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Running on a server from the designer, under Xvfb: a real sluice-server
-# on a free port, a runner token, the remote added with `sluice remote
-# add`; the window's "Run on" menu picks the server, Ctrl+R uploads the
+# on a free port, a runner token, the server added in Preferences (its
+# token goes to a private gnome-keyring when one is installed; the
+# connection test passes, a wrong token's fails, a server is removed);
+# the window's "Run on" menu picks the server, Ctrl+R uploads the
 # pipeline and starts it there, and the canvas follows the server's event
 # stream until every step has succeeded. Then the server is stopped for a
 # while (SIGSTOP) and restarted (SIGCONT) under a second run: the
@@ -52,8 +54,15 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "FAIL: sluice-server did not say where it listens"; exit 1; }
 "$server" token create --data "$work/server" --name gui --role runner > "$work/token"
-"$SLUICE_CLI" remote add lab "$url" --token-file "$work/token"
-echo "server at $url, remote 'lab' added"
+echo "server at $url"
+
+# A keyring of this session's own, unlocked, as on a desktop.
+keyring=false
+if command -v gnome-keyring-daemon >/dev/null; then
+  printf 'sluice-test' | gnome-keyring-daemon --foreground --unlock --components=secrets > "$work/keyring.log" 2>&1 &
+  timeout 20 gdbus wait --session org.freedesktop.secrets && keyring=true
+fi
+echo "keyring: $keyring"
 
 # The pipeline, with its components and their code beside it: an upload
 # carries only what lies in the pipeline's folder.
@@ -158,6 +167,66 @@ wait_for () {   # wait_for SECONDS WHAT EXPRESSION
 }
 
 shot () { sleep 0.5; import -window root "$shots/$1.png"; echo "screenshot $shots/$1.png"; }
+
+prefs_holds () {
+  dump
+  /usr/bin/python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+servers = {x["name"]: x for x in s.get("servers", [])}
+sys.exit(0 if "servers" in s and eval(sys.argv[2]) else 1)' "$state" "$1"
+}
+
+prefs_wait () {   # prefs_wait SECONDS WHAT EXPRESSION
+  local seconds=$1 what=$2 expr=$3
+  for _ in $(seq 1 $((seconds * 5))); do
+    if prefs_holds "$expr"; then return 0; fi
+    sleep 0.2
+  done
+  echo "FAIL: $what within $seconds s"; cat "$state"; shot failed-preferences; exit 1
+}
+
+type_text () { xdotool type --delay 15 "$1"; sleep 0.2; }
+
+# 0. The servers, added in Preferences: Name, Address, Token, Enter. Adding
+# tests the connection at once.
+start_app "$work/flow/remote.sluice.json"
+key ctrl+comma
+sleep 1
+type_text lab; xdotool key Tab; type_text "$url"; xdotool key Tab; type_text "$(cat "$work/token")"
+xdotool key Return
+prefs_wait 20 "the server 'lab' listed and connected" \
+  '"lab" in servers and servers["lab"]["status"].startswith("Connected")'
+prefs_holds 'servers["lab"]["token_in_keyring"] == '"$([ $keyring = true ] && echo True || echo False)" ||
+  { echo "FAIL: the token is not where it should be (keyring: $keyring)"; cat "$state"; exit 1; }
+"$SLUICE_CLI" remote list > "$work/remotes"
+grep -q "^lab  *$url" "$work/remotes" || { echo "FAIL: the CLI does not see the server"; cat "$work/remotes"; exit 1; }
+if $keyring; then
+  grep -q "token in keyring" "$work/remotes" || { echo "FAIL: the token is not in the keyring"; cat "$work/remotes"; exit 1; }
+  [ ! -e "$XDG_CONFIG_HOME/sluice/tokens/lab" ] || { echo "FAIL: the token was also written to a file"; exit 1; }
+fi
+# A wrong token is said to be wrong.
+type_text bad; xdotool key Tab; type_text "$url"; xdotool key Tab; type_text "not-a-token"
+xdotool key Return
+prefs_wait 20 "the wrong token refused" \
+  '"bad" in servers and servers["bad"]["status"].startswith("Not connected") and "token" in servers["bad"]["status"].lower()'
+shot preferences-servers
+# Removing: reopened (through D-Bus: without a window manager the closed
+# window does not hand the keyboard back), the first control is the first
+# server's row ("bad" sorts first), then its Test button, then Remove.
+xdotool key Escape
+sleep 0.5
+gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
+  --method org.gtk.Actions.Activate preferences "[]" "{}" >/dev/null
+sleep 1
+xdotool key Tab; sleep 0.3; xdotool key Tab; sleep 0.3; xdotool key Return
+prefs_wait 20 "the server 'bad' removed" '"bad" not in servers and "lab" in servers'
+"$SLUICE_CLI" remote list > "$work/remotes"
+if grep -q "^bad" "$work/remotes"; then echo "FAIL: the CLI still lists 'bad'"; cat "$work/remotes"; exit 1; fi
+xdotool key Escape
+sleep 0.5
+stop_app
+echo "ok: servers added, tested and removed in Preferences"
 
 # 1. A whole run on the server, followed live.
 start_app "$work/flow/remote.sluice.json"

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "sluice-application.h"
+#include "sluice-preferences-window.h"
 #include "sluice-window.h"
 
 struct _SluiceApplication
@@ -118,6 +119,27 @@ sluice_application_about_action (GSimpleAction *action,
 }
 
 static void
+sluice_application_preferences_action (GSimpleAction *action,
+                                       GVariant      *parameter,
+                                       gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (app);
+  GtkWidget *preferences;
+
+  // One Preferences window: the shortcut pressed again brings it back.
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (SLUICE_IS_PREFERENCES_WINDOW (l->data))
+      {
+        gtk_window_present (l->data);
+        return;
+      }
+  preferences = sluice_preferences_window_new (window);
+  gtk_window_set_application (GTK_WINDOW (preferences), app);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
 sluice_application_quit_action (GSimpleAction *action,
                                 GVariant      *parameter,
                                 gpointer       user_data)
@@ -142,6 +164,7 @@ sluice_application_quit_action (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "new-window", sluice_application_new_window_action },
   { "about", sluice_application_about_action },
+  { "preferences", sluice_application_preferences_action },
   { "quit", sluice_application_quit_action },
 };
 
@@ -153,6 +176,9 @@ dump_state_action (GSimpleAction *action,
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
   g_autoptr(GError) error = NULL;
 
+  if (SLUICE_IS_PREFERENCES_WINDOW (window) &&
+      !sluice_preferences_window_dump_state (SLUICE_PREFERENCES_WINDOW (window), g_variant_get_string (parameter, NULL), &error))
+    g_warning ("dump-state: %s", error->message);
   if (SLUICE_IS_WINDOW (window) &&
       !sluice_window_dump_state (SLUICE_WINDOW (window), g_variant_get_string (parameter, NULL), &error))
     g_warning ("dump-state: %s", error->message);
@@ -247,6 +273,9 @@ sluice_application_init (SluiceApplication *self)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self),
                                          "app.new-window",
                                          (const char *[]) { "<primary><shift>n", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self),
+                                         "app.preferences",
+                                         (const char *[]) { "<primary>comma", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self),
                                          "window.close",
                                          (const char *[]) { "<primary>w", NULL });

@@ -203,6 +203,9 @@ typedef struct
   GStrv        force_steps;
   gint64       run_id;
   // Remote runs only:
+  char                  *remote_name;
+  char                  *remote_url;
+  char                  *remote_token;  // read in the worker: the keyring may take a while
   SluiceRemote          *remote;
   SluicePipelineArchive *archive;
   GStrv                  step_ids;
@@ -217,6 +220,9 @@ start_data_free (gpointer data)
   g_free (d->path);
   g_clear_pointer (&d->inputs, g_hash_table_unref);
   g_strfreev (d->force_steps);
+  g_free (d->remote_name);
+  g_free (d->remote_url);
+  g_free (d->remote_token);
   g_clear_object (&d->remote);
   g_clear_object (&d->archive);
   g_strfreev (d->step_ids);
@@ -271,8 +277,13 @@ prepare_in_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  if (d->remote != NULL)
+  if (d->remote_name != NULL)
     {
+      if (!(d->remote_token = sluice_remote_config_read_token (d->remote_name, &error)))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
       pack_for_remote (task, d, pipeline, registry);
       return;
     }
@@ -408,7 +419,8 @@ on_remote_packed (GObject      *source,
   StartData *d = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
+      !(d->remote = sluice_remote_new (d->remote_url, d->remote_token, &error)))
     {
       fail_start (task, error);
       return;
@@ -427,7 +439,8 @@ start_remote (SluiceRunController *self,
   g_autoptr(GTask) pack = NULL;
   GError *error = NULL;
 
-  if (!(d->remote = sluice_remote_config_open (self->target, &error)))
+  d->remote_name = g_strdup (self->target);
+  if (!(d->remote_url = sluice_remote_config_get_url (self->target, &error)))
     {
       fail_start (task, error);
       return;
@@ -500,7 +513,7 @@ sluice_run_controller_start_finish (SluiceRunController  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), 0);
 
   self->starting = FALSE;
-  if (d->remote != NULL)
+  if (d->remote_name != NULL)
     {
       // Not MAX (): it would take the result twice.
       gssize run_id = g_task_propagate_int (task, error);

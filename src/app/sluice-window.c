@@ -1164,6 +1164,7 @@ build_run_on_menu (GtkMenuButton *button,
 {
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GMenu) remotes = g_menu_new ();
+  g_autoptr(GMenu) manage = g_menu_new ();
   g_autoptr(GPtrArray) list = sluice_remote_config_list (NULL);
 
   g_menu_append (menu, _("This Computer"), "win.run-target::");
@@ -1177,6 +1178,8 @@ build_run_on_menu (GtkMenuButton *button,
     }
   if (g_menu_model_get_n_items (G_MENU_MODEL (remotes)) > 0)
     g_menu_append_section (menu, _("Servers"), G_MENU_MODEL (remotes));
+  g_menu_append (manage, _("_Manage Servers…"), "app.preferences");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (manage));
   gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
 

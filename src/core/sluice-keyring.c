@@ -68,6 +68,10 @@ sluice_keyring_store (const char  *remote_name,
 {
   g_autofree char *label = g_strdup_printf ("Sluice server token for %s", remote_name);
 
+  // An item is replaced only when all its attributes match: with another
+  // URL the old token would stay beside the new one.
+  if (!sluice_keyring_clear (remote_name, error))
+    return FALSE;
   return secret_password_store_sync (token_schema (), SECRET_COLLECTION_DEFAULT, label, token, NULL, error,
                                      "remote", remote_name, "url", url, NULL);
 }
