@@ -13,8 +13,10 @@
 #   - event latency p50/p99: from an event's own time (when the runner
 #     made it) to its arrival at a client, over every event of every
 #     client. Aim: p99 < 50 ms with 100 clients. It includes the runner's
-#     batching of history writes (LOG_FLUSH_INTERVAL_MS in sluice-run.c,
-#     200 ms) and the server's poll interval (--poll-ms, 20 ms).
+#     batching of history writes (the first event after a quiet spell at
+#     once, then at most every HISTORY_FLUSH_INTERVAL_MS, 25 ms, in
+#     sluice-run.c); the server reads as soon as the history changes
+#     (inotify), polling every --poll-ms (20 ms) only as a fallback.
 #   - fan-out p50/p99: from an event's arrival at the first client to its
 #     arrival at each of the others: the server's own share.
 #   - requests/s of the GET loop.

@@ -339,6 +339,42 @@ test_follow_detached_runner (Fixture       *f,
   assert_replay_matches (live, f->seen);
 }
 
+// With polling all but off (one read a minute), a runner's writes still
+// reach the monitor as they happen: it is woken by the history's folder
+// changing (inotify), not by its timer.
+static gboolean
+keep_turning (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_woken_by_writes (Fixture       *f,
+                      gconstpointer  data)
+{
+  gint64 id = start_detached (f, SLOW_STEPS);
+  g_autoptr(SluiceRunMonitor) monitor = sluice_run_monitor_new (f->db, id);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  // Keeps the loop turning, so a monitor that is never woken fails the
+  // deadline below instead of hanging the test.
+  guint tick = g_timeout_add_seconds (1, keep_turning, NULL);
+
+  sluice_run_monitor_set_interval (monitor, 60 * 1000);
+  g_signal_connect (monitor, "events", G_CALLBACK (on_events), f);
+  g_signal_connect (monitor, "finished", G_CALLBACK (on_finished), f);
+  sluice_run_monitor_start (monitor, &error);
+  g_assert_no_error (error);
+  while (f->finished == -1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick);
+  g_assert_cmpint (f->finished, ==, SLUICE_STATE_SUCCEEDED);
+  g_assert_cmpuint (f->batches, >, 1);
+}
+
 static gint64
 wait_runner_pid (Fixture *f,
                  gint64   run_id)
@@ -483,6 +519,7 @@ main (int    argc,
   ADD ("/run-monitor/replay-finished-run", test_replay_finished_run);
   ADD ("/run-monitor/resume-from-every-cursor", test_resume_from_every_cursor);
   ADD ("/run-monitor/follow-detached-runner", test_follow_detached_runner);
+  ADD ("/run-monitor/woken-by-writes", test_woken_by_writes);
   ADD ("/run-monitor/killed-runner-ends-interrupted", test_killed_runner_ends_interrupted);
   ADD ("/run-monitor/bad-cursor-and-unknown-run", test_bad_cursor_and_unknown_run);
   ADD ("/run-monitor/cancel-before-runner-starts", test_cancel_before_runner_starts);

@@ -3,7 +3,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib-unix.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "sluice-run-monitor-private.h"
 
@@ -11,6 +15,10 @@
 // How often, when nothing new came, to look at the runs row: a runner
 // killed with -9 writes no final event; its row (or its dead pid) says so.
 #define ROW_CHECK_INTERVAL_USEC (2 * G_USEC_PER_SEC)
+// After a write to the history is seen: SQLite marks a commit in the
+// shared-memory index right after writing it to the WAL, so the read waits
+// that long, and the writes of one transaction become one read.
+#define WAKE_DELAY_MS 3
 
 struct _SluiceRunMonitor
 {
@@ -133,7 +141,20 @@ typedef struct
   GHashTable    *step_states;         // step id -> SluiceState, as delivered
   guint          poll_source;
   gint64         last_row_check;
+  int            wake_fd;             // inotify on the history's folder, or -1
+  guint          wake_source;         // watches wake_fd
+  guint          wake_read;           // the read a seen write asked for
 } LocalFeed;
+
+static void
+local_feed_stop_waking (LocalFeed *feed)
+{
+  g_clear_handle_id (&feed->wake_source, g_source_remove);
+  g_clear_handle_id (&feed->wake_read, g_source_remove);
+  if (feed->wake_fd >= 0)
+    close (feed->wake_fd);
+  feed->wake_fd = -1;
+}
 
 static void
 local_feed_free (gpointer data)
@@ -141,6 +162,7 @@ local_feed_free (gpointer data)
   LocalFeed *feed = data;
 
   g_clear_handle_id (&feed->poll_source, g_source_remove);
+  local_feed_stop_waking (feed);
   g_clear_object (&feed->history);
   g_clear_pointer (&feed->step_states, g_hash_table_unref);
   g_free (feed->history_path);
@@ -345,6 +367,80 @@ local_poll_cb (gpointer user_data)
 }
 
 static gboolean
+local_wake_read_cb (gpointer user_data)
+{
+  SluiceRunMonitor *monitor = user_data;
+  LocalFeed *feed = monitor->backend_data;
+
+  feed->wake_read = 0;
+  local_read (monitor, feed);
+  return G_SOURCE_REMOVE;
+}
+
+// Whether one of the inotify events in buffer is about the history
+// database or its WAL (history.db, history.db-wal): the folder also holds
+// the store's other files.
+static gboolean
+names_history (const char *buffer,
+               gssize      length,
+               const char *history_name)
+{
+  gssize offset = 0;
+
+  while (offset + (gssize) sizeof (struct inotify_event) <= length)
+    {
+      const struct inotify_event *event = (const struct inotify_event *) (buffer + offset);
+
+      if (event->len > 0 && g_str_has_prefix (event->name, history_name))
+        return TRUE;
+      offset += sizeof (struct inotify_event) + event->len;
+    }
+  return FALSE;
+}
+
+static gboolean
+on_history_written (int          fd,
+                    GIOCondition condition,
+                    gpointer     user_data)
+{
+  SluiceRunMonitor *monitor = user_data;
+  LocalFeed *feed = monitor->backend_data;
+  g_autofree char *history_name = g_path_get_basename (feed->history_path);
+  char buffer[4096] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+  gboolean written = FALSE;
+  gssize length;
+
+  while ((length = read (fd, buffer, sizeof buffer)) > 0)
+    written |= names_history (buffer, length, history_name);
+  if (written && feed->wake_read == 0)
+    feed->wake_read = g_timeout_add (WAKE_DELAY_MS, local_wake_read_cb, monitor);
+  return G_SOURCE_CONTINUE;
+}
+
+// Reads as soon as the runner writes, rather than up to a poll interval
+// later (the poll stays, for file systems inotify does not see into).
+static void
+local_feed_start_waking (SluiceRunMonitor *monitor,
+                         LocalFeed        *feed)
+{
+  g_autofree char *folder = g_path_get_dirname (feed->history_path);
+
+  if ((feed->wake_fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC)) < 0)
+    {
+      g_debug ("no inotify (%s): reading the history every %u ms", g_strerror (errno), monitor->interval_ms);
+      return;
+    }
+  if (inotify_add_watch (feed->wake_fd, folder, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
+    {
+      g_debug ("cannot watch %s (%s): reading the history every %u ms", folder, g_strerror (errno),
+               monitor->interval_ms);
+      local_feed_stop_waking (feed);
+      return;
+    }
+  feed->wake_source = g_unix_fd_add (feed->wake_fd, G_IO_IN, on_history_written, monitor);
+}
+
+static gboolean
 local_start (SluiceRunMonitor  *monitor,
              gpointer           data,
              const char        *cursor,
@@ -371,7 +467,10 @@ local_start (SluiceRunMonitor  *monitor,
   feed->last_row_check = 0;
   local_read (monitor, feed);
   if (!monitor->finished)
-    feed->poll_source = g_timeout_add (monitor->interval_ms, local_poll_cb, monitor);
+    {
+      feed->poll_source = g_timeout_add (monitor->interval_ms, local_poll_cb, monitor);
+      local_feed_start_waking (monitor, feed);
+    }
   return TRUE;
 }
 
@@ -382,6 +481,7 @@ local_stop (SluiceRunMonitor *monitor,
   LocalFeed *feed = data;
 
   g_clear_handle_id (&feed->poll_source, g_source_remove);
+  local_feed_stop_waking (feed);
 }
 
 static void
@@ -427,6 +527,7 @@ sluice_run_monitor_new (const char *history_path,
 
   feed = g_new0 (LocalFeed, 1);
   feed->history_path = g_strdup (history_path);
+  feed->wake_fd = -1;
   feed->step_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return _sluice_run_monitor_new_with_backend (&local_backend, feed, local_feed_free, run_id);
 }

@@ -85,6 +85,7 @@ struct _SluiceRun
   guint                    running;
   guint                    tick_source;
   guint                    flush_source;
+  gint64                   last_flush;     // when the history was last written (monotonic µs)
   GPtrArray               *pending_logs;      // SluiceLogLine*
   GPtrArray               *pending_events;    // SluiceRunEvent*, all kinds but logs
   gboolean                 stopping;          // a failure or cancel: start nothing new
@@ -288,11 +289,23 @@ sluice_run_get_step_state (SluiceRun  *self,
 
 static gboolean flush_history (gpointer user_data);
 
+// The first event after a quiet spell is written at once (on the next
+// main loop turn, with whatever else this turn emits; not at idle, which a
+// flood of log output would starve), later ones at most every
+// HISTORY_FLUSH_INTERVAL_MS: watchers see a step change without waiting
+// for the batch interval, and a flood of log lines is still one
+// transaction per interval.
 static void
 schedule_flush (SluiceRun *self)
 {
-  if (self->flush_source == 0)
-    self->flush_source = g_timeout_add (HISTORY_FLUSH_INTERVAL_MS, flush_history, self);
+  gint64 since_last = (g_get_monotonic_time () - self->last_flush) / 1000;
+
+  if (self->flush_source != 0)
+    return;
+  if (since_last >= HISTORY_FLUSH_INTERVAL_MS)
+    self->flush_source = g_timeout_add (0, flush_history, self);
+  else
+    self->flush_source = g_timeout_add (HISTORY_FLUSH_INTERVAL_MS - since_last, flush_history, self);
 }
 
 // Every event but log lines (add_log queues those) is also kept for the
@@ -332,6 +345,7 @@ flush_history (gpointer user_data)
   self->flush_source = 0;
   if (self->pending_logs->len == 0 && self->pending_events->len == 0)
     return G_SOURCE_REMOVE;
+  self->last_flush = g_get_monotonic_time ();
 
   if (!sluice_history_begin (self->history, &error) ||
       !sluice_history_add_log_lines (self->history, self->pending_logs, &error) ||
