@@ -141,6 +141,8 @@ run_on () {
   sleep 0.3
 }
 
+# EXPRESSION sees the dump as s; for the designer window r (its run) and
+# st (step -> state), for the Preferences window servers (name -> row).
 holds () {
   dump
   /usr/bin/python3 -c '
@@ -148,14 +150,11 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 r = s.get("run") or {}
 st = {k: v["state"] for k, v in r.get("steps", {}).items()}
+servers = {x["name"]: x for x in s.get("servers", [])}
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$state" "$1"
 }
 
-show_state () {
-  /usr/bin/python3 -c '
-import json, sys
-print("run:", json.dumps(json.load(open(sys.argv[1])).get("run")))' "$state"
-}
+shot () { sleep 0.5; import -window root "$shots/$1.png"; echo "screenshot $shots/$1.png"; }
 
 wait_for () {   # wait_for SECONDS WHAT EXPRESSION
   local seconds=$1 what=$2 expr=$3
@@ -163,27 +162,7 @@ wait_for () {   # wait_for SECONDS WHAT EXPRESSION
     if holds "$expr"; then return 0; fi
     sleep 0.2
   done
-  echo "FAIL: $what within $seconds s"; show_state; cat "$work/server.err" | tail -n 20; exit 1
-}
-
-shot () { sleep 0.5; import -window root "$shots/$1.png"; echo "screenshot $shots/$1.png"; }
-
-prefs_holds () {
-  dump
-  /usr/bin/python3 -c '
-import json, sys
-s = json.load(open(sys.argv[1]))
-servers = {x["name"]: x for x in s.get("servers", [])}
-sys.exit(0 if "servers" in s and eval(sys.argv[2]) else 1)' "$state" "$1"
-}
-
-prefs_wait () {   # prefs_wait SECONDS WHAT EXPRESSION
-  local seconds=$1 what=$2 expr=$3
-  for _ in $(seq 1 $((seconds * 5))); do
-    if prefs_holds "$expr"; then return 0; fi
-    sleep 0.2
-  done
-  echo "FAIL: $what within $seconds s"; cat "$state"; shot failed-preferences; exit 1
+  echo "FAIL: $what within $seconds s"; cat "$state"; shot failed; tail -n 20 "$work/server.err"; exit 1
 }
 
 type_text () { xdotool type --delay 15 "$1"; sleep 0.2; }
@@ -195,9 +174,9 @@ key ctrl+comma
 sleep 1
 type_text lab; xdotool key Tab; type_text "$url"; xdotool key Tab; type_text "$(cat "$work/token")"
 xdotool key Return
-prefs_wait 20 "the server 'lab' listed and connected" \
+wait_for 20 "the server 'lab' listed and connected" \
   '"lab" in servers and servers["lab"]["status"].startswith("Connected")'
-prefs_holds 'servers["lab"]["token_in_keyring"] == '"$([ $keyring = true ] && echo True || echo False)" ||
+holds '"servers" in s and servers["lab"]["token_in_keyring"] == '"$([ $keyring = true ] && echo True || echo False)" ||
   { echo "FAIL: the token is not where it should be (keyring: $keyring)"; cat "$state"; exit 1; }
 "$SLUICE_CLI" remote list > "$work/remotes"
 grep -q "^lab  *$url" "$work/remotes" || { echo "FAIL: the CLI does not see the server"; cat "$work/remotes"; exit 1; }
@@ -208,7 +187,7 @@ fi
 # A wrong token is said to be wrong.
 type_text bad; xdotool key Tab; type_text "$url"; xdotool key Tab; type_text "not-a-token"
 xdotool key Return
-prefs_wait 20 "the wrong token refused" \
+wait_for 20 "the wrong token refused" \
   '"bad" in servers and servers["bad"]["status"].startswith("Not connected") and "token" in servers["bad"]["status"].lower()'
 shot preferences-servers
 # Removing: reopened (through D-Bus: without a window manager the closed
@@ -220,7 +199,7 @@ gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/slu
   --method org.gtk.Actions.Activate preferences "[]" "{}" >/dev/null
 sleep 1
 xdotool key Tab; sleep 0.3; xdotool key Tab; sleep 0.3; xdotool key Return
-prefs_wait 20 "the server 'bad' removed" '"bad" not in servers and "lab" in servers'
+wait_for 20 "the server 'bad' removed" '"bad" not in servers and "lab" in servers'
 "$SLUICE_CLI" remote list > "$work/remotes"
 if grep -q "^bad" "$work/remotes"; then echo "FAIL: the CLI still lists 'bad'"; cat "$work/remotes"; exit 1; fi
 xdotool key Escape
@@ -239,7 +218,6 @@ if ! holds 'r.get("target") == "lab"'; then key Return; fi
 wait_for 30 "a run on the server" 'r.get("target") == "lab"'
 wait_for 60 "every step succeeded on the server" \
   'r.get("state") == "succeeded" and st == {"hello": "succeeded", "slow": "succeeded", "join": "succeeded"}'
-show_state
 # The run is the server's: it is in the server's list, not in the local history.
 "$SLUICE_CLI" runs list --remote lab > "$work/remote-runs"
 grep -q remote_ok "$work/remote-runs" || { echo "FAIL: the server does not list the run"; cat "$work/remote-runs"; exit 1; }
