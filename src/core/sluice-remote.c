@@ -501,20 +501,27 @@ sluice_remote_start_run_async (SluiceRemote        *self,
 }
 DEFINE_FINISH (start_run)
 
+// A request on one object of a collection: /runs/ID/cancel, /schedules/ID…
 static void
-run_request (SluiceRemote        *self,
-             gpointer             source_tag,
-             const char          *method,
-             gint64               run_id,
-             const char          *suffix,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
+item_request (SluiceRemote        *self,
+              gpointer             source_tag,
+              const char          *method,
+              const char          *collection,
+              gint64               id,
+              const char          *suffix,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
 {
-  g_autofree char *path = g_strdup_printf ("/runs/%" G_GINT64_FORMAT "%s", run_id, suffix);
+  g_autofree char *path = g_strdup_printf ("/%s/%" G_GINT64_FORMAT "%s", collection, id, suffix);
 
   request (self, source_tag, method, path, NULL, cancellable, callback, user_data);
 }
+
+#define run_request(self, tag, method, id, suffix, cancellable, callback, user_data) \
+  item_request (self, tag, method, "runs", id, suffix, cancellable, callback, user_data)
+#define schedule_request(self, tag, method, id, suffix, cancellable, callback, user_data) \
+  item_request (self, tag, method, "schedules", id, suffix, cancellable, callback, user_data)
 
 void
 sluice_remote_get_run_async (SluiceRemote        *self,
@@ -771,21 +778,6 @@ sluice_remote_list_schedules_async (SluiceRemote        *self,
   request (self, sluice_remote_list_schedules_async, "GET", "/schedules", NULL, cancellable, callback, user_data);
 }
 DEFINE_FINISH (list_schedules)
-
-static void
-schedule_request (SluiceRemote        *self,
-                  gpointer             source_tag,
-                  const char          *method,
-                  gint64               schedule_id,
-                  const char          *suffix,
-                  GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             user_data)
-{
-  g_autofree char *path = g_strdup_printf ("/schedules/%" G_GINT64_FORMAT "%s", schedule_id, suffix);
-
-  request (self, source_tag, method, path, NULL, cancellable, callback, user_data);
-}
 
 void
 sluice_remote_get_schedule_async (SluiceRemote        *self,
