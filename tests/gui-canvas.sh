@@ -15,13 +15,8 @@
 
 set -euo pipefail
 
-if [ -z "${SLUICE_GUI_INNER:-}" ]; then
-  for tool in xvfb-run dbus-run-session xdotool import gdbus; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (install xvfb, dbus, xdotool, imagemagick, libglib2.0-bin)"; exit 1; }
-  done
-  export SLUICE_GUI_INNER=1
-  exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" "$@"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/gui-lib.sh"
+gui_session -- "$@"
 
 app=$1
 shots=$2
@@ -50,28 +45,14 @@ cat > "$pipeline" <<EOF
 }
 EOF
 
-export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1 XDG_DATA_HOME=$work/xdg
+gui_env "$work"
 "$app" "$pipeline" &
 pid=$!
 
-# The first GTK start on a fresh machine builds font caches: allow a minute.
-for _ in $(seq 1 600); do
-  wid=$(xdotool search --onlyvisible --name "canvas.sluice.json" 2>/dev/null | head -n 1 || true)
-  [ -n "$wid" ] && break
-  kill -0 $pid 2>/dev/null || { echo "FAIL: the app exited before showing its window"; exit 1; }
-  sleep 0.1
-done
-[ -n "${wid:-}" ] || { echo "FAIL: the window did not appear within 60 s"; exit 1; }
+wid=$(gui_wait_window canvas.sluice.json "$pid")
 sleep 1.5
 
 state=$work/state.json
-dump () {
-  rm -f "$state"
-  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
-    --method org.gtk.Actions.Activate dump-state "[<'$state'>]" "{}" >/dev/null
-  for _ in $(seq 1 50); do [ -s "$state" ] && return 0; sleep 0.1; done
-  echo "FAIL: no state dump"; exit 1
-}
 
 eval "$(xdotool getwindowgeometry --shell "$wid")"   # X, Y of the window
 point () {   # point NODE inputs|outputs PORT -> "x y" on the screen

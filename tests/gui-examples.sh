@@ -10,13 +10,8 @@
 
 set -euo pipefail
 
-if [ -z "${SLUICE_GUI_INNER:-}" ]; then
-  for tool in xvfb-run dbus-run-session xdotool import gdbus; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (install xvfb, dbus, xdotool, imagemagick, libglib2.0-bin)"; exit 1; }
-  done
-  export SLUICE_GUI_INNER=1
-  exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" "$@"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/gui-lib.sh"
+gui_session -- "$@"
 
 app=$1
 cli=$2
@@ -25,29 +20,13 @@ mkdir -p "$shots"
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
-export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1 XDG_DATA_HOME=$work/xdg
+gui_env "$work"
 "$app" &
 pid=$!
 
-wait_window () {   # wait_window NAME -> window id
-  for _ in $(seq 1 600); do
-    w=$(xdotool search --onlyvisible --name "$1" 2>/dev/null | head -n 1 || true)
-    [ -n "$w" ] && { echo "$w"; return 0; }
-    kill -0 $pid 2>/dev/null || { echo "FAIL: the app exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "FAIL: no window named '$1' within 60 s" >&2
-  exit 1
-}
+wait_window () { gui_wait_window "$1" "$pid"; }
 
 state=$work/state.json
-dump () {
-  rm -f "$state"
-  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
-    --method org.gtk.Actions.Activate dump-state "[<'$state'>]" "{}" >/dev/null
-  for _ in $(seq 1 50); do [ -s "$state" ] && return 0; sleep 0.1; done
-  echo "FAIL: no state dump"; exit 1
-}
 field () {   # field PYTHON-EXPRESSION-ON-s
   /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print($1)" "$state"
 }

@@ -15,15 +15,12 @@
 
 set -euo pipefail
 
+source "$(dirname "${BASH_SOURCE[0]}")/gui-lib.sh"
 if [ -z "${SLUICE_GUI_INNER:-}" ]; then
-  for tool in xvfb-run dbus-run-session xdotool import gdbus; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (install xvfb, dbus, xdotool, imagemagick, libglib2.0-bin)"; exit 1; }
-  done
   [ -x "${SLUICE_CLI:-}" ] || { echo "FAIL: SLUICE_CLI must name the built sluice binary"; exit 1; }
   [ -x "${4:-}" ] || { echo "FAIL: the fourth argument must name the built sluice-server"; exit 1; }
-  export SLUICE_GUI_INNER=1
-  exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" "$@"
 fi
+gui_session -- "$@"
 
 app=$1
 shots=$2
@@ -37,8 +34,7 @@ trap 'if [ -n "$pid" ]; then kill $pid 2>/dev/null || true; fi
       if [ -n "$server_pid" ]; then kill -CONT $server_pid 2>/dev/null || true; kill $server_pid 2>/dev/null || true; fi
       rm -rf "$work"' EXIT
 
-export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1
-export XDG_DATA_HOME=$work/xdg-data XDG_STATE_HOME=$work/xdg-state XDG_CONFIG_HOME=$work/xdg-config
+gui_env "$work"
 export SLUICE_STORE=$work/store
 
 # The server.
@@ -103,14 +99,7 @@ start_app () {
   local file=$1
   "$app" "$file" &
   pid=$!
-  wid=
-  for _ in $(seq 1 600); do
-    wid=$(xdotool search --onlyvisible --name "$(basename "$file")" 2>/dev/null | head -n 1 || true)
-    [ -n "$wid" ] && break
-    kill -0 $pid 2>/dev/null || { echo "FAIL: the app exited before showing its window"; exit 1; }
-    sleep 0.1
-  done
-  [ -n "$wid" ] || { echo "FAIL: the window did not appear within 60 s"; exit 1; }
+  wid=$(gui_wait_window "$(basename "$file")" "$pid")
   sleep 1.5
 }
 
@@ -122,13 +111,6 @@ stop_app () {
   pid=
 }
 
-dump () {
-  rm -f "$state"
-  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
-    --method org.gtk.Actions.Activate dump-state "[<'$state'>]" "{}" >/dev/null
-  for _ in $(seq 1 50); do [ -s "$state" ] && return 0; sleep 0.1; done
-  echo "FAIL: no state dump"; exit 1
-}
 
 # The window's own actions are on the bus under window/ID (GtkApplicationWindow).
 run_on () {
@@ -171,7 +153,8 @@ type_text () { xdotool type --delay 15 "$1"; sleep 0.2; }
 # tests the connection at once.
 start_app "$work/flow/remote.sluice.json"
 key ctrl+comma
-sleep 1
+gui_wait_window Preferences "$pid" >/dev/null
+wait_for 20 "the Preferences window to take the keyboard" '"servers" in s'
 type_text lab; xdotool key Tab; type_text "$url"; xdotool key Tab; type_text "$(cat "$work/token")"
 xdotool key Return
 wait_for 20 "the server 'lab' listed and connected" \

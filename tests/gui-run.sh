@@ -13,14 +13,11 @@
 
 set -euo pipefail
 
+source "$(dirname "${BASH_SOURCE[0]}")/gui-lib.sh"
 if [ -z "${SLUICE_GUI_INNER:-}" ]; then
-  for tool in xvfb-run dbus-run-session xdotool import gdbus dbus-monitor; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (install xvfb, dbus, xdotool, imagemagick, libglib2.0-bin)"; exit 1; }
-  done
   [ -x "${SLUICE_CLI:-}" ] || { echo "FAIL: SLUICE_CLI must name the built sluice binary"; exit 1; }
-  export SLUICE_GUI_INNER=1
-  exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" "$@"
 fi
+gui_session dbus-monitor -- "$@"
 
 app=$1
 shots=$2
@@ -31,8 +28,7 @@ pid=
 monitor=
 trap 'if [ -n "$pid" ]; then kill $pid 2>/dev/null || true; fi; if [ -n "$monitor" ]; then kill $monitor 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
-export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1
-export XDG_DATA_HOME=$work/xdg-data XDG_STATE_HOME=$work/xdg-state XDG_CONFIG_HOME=$work/xdg-config
+gui_env "$work"
 export SLUICE_STORE=$work/store
 
 # ok: a greeting (an input without a value: the dialog asks for it), a
@@ -99,14 +95,7 @@ start_app () {   # start_app FILE [ENV=VALUE…]
   local file=$1; shift
   env "$@" "$app" "$file" &
   pid=$!
-  wid=
-  for _ in $(seq 1 600); do
-    wid=$(xdotool search --onlyvisible --name "$(basename "$file")" 2>/dev/null | head -n 1 || true)
-    [ -n "$wid" ] && break
-    kill -0 $pid 2>/dev/null || { echo "FAIL: the app exited before showing its window"; exit 1; }
-    sleep 0.1
-  done
-  [ -n "$wid" ] || { echo "FAIL: the window did not appear within 60 s"; exit 1; }
+  wid=$(gui_wait_window "$(basename "$file")" "$pid")
   sleep 1.5
 }
 
@@ -118,19 +107,7 @@ stop_app () {
   pid=
 }
 
-dump () {
-  rm -f "$state"
-  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
-    --method org.gtk.Actions.Activate dump-state "[<'$state'>]" "{}" >/dev/null
-  for _ in $(seq 1 50); do [ -s "$state" ] && return 0; sleep 0.1; done
-  echo "FAIL: no state dump"; exit 1
-}
 
-window_action () {
-  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
-    --method org.gtk.Actions.Activate window-action "[<'$1'>]" "{}" >/dev/null
-  sleep 0.3
-}
 
 holds () {   # holds PYTHON-EXPRESSION-ON-s: exit status only
   dump

@@ -13,13 +13,8 @@
 
 set -euo pipefail
 
-if [ -z "${SLUICE_GUI_INNER:-}" ]; then
-  for tool in xvfb-run dbus-run-session xdotool import gdbus; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (install xvfb, dbus, xdotool, imagemagick, libglib2.0-bin)"; exit 1; }
-  done
-  export SLUICE_GUI_INNER=1
-  exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" "$@"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/gui-lib.sh"
+gui_session -- "$@"
 
 app=$1
 cli=$2
@@ -127,32 +122,18 @@ export SLUICE_STORE=$work/store
 [ -f "$SLUICE_STORE/history.db" ] || { echo "FAIL: the CLI run left no history"; cat "$work/run.out"; exit 1; }
 echo "ok: a run with a failing step is in the history"
 
-export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1 XDG_DATA_HOME=$work/xdg XDG_CACHE_HOME=$work/cache
+gui_env "$work"
 # start_app FILE WINDOW-NAME: the app on FILE, waiting for its window.
 start_app () {
   "$app" "$1" &
   pid=$!
-  wid=
-  for _ in $(seq 1 600); do
-    wid=$(xdotool search --onlyvisible --name "$2" 2>/dev/null | head -n 1 || true)
-    [ -n "$wid" ] && break
-    kill -0 $pid 2>/dev/null || { echo "FAIL: the app exited before showing its window"; exit 1; }
-    sleep 0.1
-  done
-  [ -n "$wid" ] || { echo "FAIL: the window did not appear within 60 s"; exit 1; }
+  wid=$(gui_wait_window "$2" "$pid")
   sleep 1.5
   eval "$(xdotool getwindowgeometry --shell "$wid")"   # X, Y of the window
 }
 start_app "$pipeline" details.sluice.json
 
 state=$work/state.json
-dump () {
-  rm -f "$state"
-  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
-    --method org.gtk.Actions.Activate dump-state "[<'$state'>]" "{}" >/dev/null
-  for _ in $(seq 1 50); do [ -s "$state" ] && return 0; sleep 0.1; done
-  echo "FAIL: no state dump"; exit 1
-}
 # check PYTHON-EXPRESSION-ON-d (the details) MESSAGE: retried for a few
 # seconds, since the pane reads the history in a thread.
 check () {
@@ -285,8 +266,8 @@ select_step chatty
 click log
 check 'd["log_lines"] == 50000' "a reused long log is capped too"
 click open-full-log
-for _ in $(seq 1 50); do [ -s "$work/cache/sluice/logs/run-1-chatty.log" ] && break; sleep 0.2; done
-[ "$(grep -c . "$work/cache/sluice/logs/run-1-chatty.log")" -ge 60000 ] || { echo "FAIL: the full log was not written"; exit 1; }
+for _ in $(seq 1 50); do [ -s "$XDG_CACHE_HOME/sluice/logs/run-1-chatty.log" ] && break; sleep 0.2; done
+[ "$(grep -c . "$XDG_CACHE_HOME/sluice/logs/run-1-chatty.log")" -ge 60000 ] || { echo "FAIL: the full log was not written"; exit 1; }
 echo "ok: Open Full Log writes every line to a file (for a reused step, its producer's)"
 check 'd["runs"] == 2' "both runs are in the run menu"
 click run-menu
