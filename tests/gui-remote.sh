@@ -205,6 +205,19 @@ wait_for 60 "every step succeeded on the server" \
 "$SLUICE_CLI" runs list --remote lab > "$work/remote-runs"
 grep -q remote_ok "$work/remote-runs" || { echo "FAIL: the server does not list the run"; cat "$work/remote-runs"; exit 1; }
 shot remote-succeeded
+# A step of the run on the server, clicked: its details come from the
+# server's event stream (state, log, outputs).
+eval "$(xdotool getwindowgeometry --shell "$wid")"   # X, Y of the window
+read -r hx hy <<< "$(/usr/bin/python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["nodes"]["hello"]["title"]
+print(int(p[0]), int(p[1]))' "$state")"
+xdotool mousemove $((X + hx)) $((Y + hy)) click 1
+sleep 0.5
+wait_for 20 "the details of a step that ran on the server" \
+  '(s["details"]["remote"] == "lab" and s["details"]["step"] == "hello" and s["details"]["state"] == "succeeded"
+    and s["details"]["log_lines"] >= 1 and s["details"]["outputs"] != [])'
+shot remote-step-details
 stop_app
 
 # 2. The server goes away under a run, then comes back.

@@ -28,6 +28,8 @@
 
 // Lines kept in view (and read from the history) per step.
 #define MAX_LOG_LINES 50000
+// Lines of all steps kept for a run on a server.
+#define MAX_REMOTE_LINES (4 * MAX_LOG_LINES)
 // Lines read from the history at a time, so a huge log is never in memory whole.
 #define LOG_PAGE 5000
 // Larger images are not decoded for a preview.
@@ -74,6 +76,15 @@ struct _SluiceStepDetails
   char          *command;         // for tests
   gint64         producer_run;    // for a reused step: where its outputs, log and metrics are from
   char          *producer_step;
+
+  // A run on a server has no history here: the events the window forwards
+  // from the server's stream (which starts at the run's first event) are
+  // what the pane shows.
+  char          *remote_name;     // NULL: the run is in history_path
+  GPtrArray     *remote_events;   // SluiceRunEvent*, log lines aside
+  GPtrArray     *remote_lines;    // LOG SluiceRunEvent*, seq numbered here
+  gint64         remote_seq;
+  GHashTable    *remote_dropped;  // step id -> lines let go of, over MAX_REMOTE_LINES
 
   // Template widgets
   GtkStack       *main_stack;
@@ -1071,6 +1082,224 @@ wanted_run (SluiceStepDetails *self)
   return self->chosen_run != 0 ? self->chosen_run : self->run_id;
 }
 
+/* a run on a server ---------------------------------------------------------------------- */
+
+static SluiceRunRecord *
+remote_run_record (SluiceStepDetails *self)
+{
+  SluiceRunRecord *run = g_new0 (SluiceRunRecord, 1);
+
+  run->id = self->run_id;
+  run->state = SLUICE_STATE_QUEUED;
+  for (guint i = 0; i < self->remote_events->len; i++)
+    {
+      const SluiceRunEvent *e = g_ptr_array_index (self->remote_events, i);
+
+      if (e->kind != SLUICE_RUN_EVENT_RUN_STATE)
+        continue;
+      run->state = e->state;
+      if (run->created_at == 0)
+        run->created_at = e->time;
+      if (e->state == SLUICE_STATE_RUNNING && run->started_at == 0)
+        run->started_at = e->time;
+      if (sluice_state_is_final (e->state))
+        run->finished_at = e->time;
+    }
+  return run;
+}
+
+// NULL while the step has no state event yet, like a step with no record.
+static SluiceStepRecord *
+remote_step_record (SluiceStepDetails *self)
+{
+  SluiceStepRecord *step = NULL;
+
+  for (guint i = 0; i < self->remote_events->len; i++)
+    {
+      const SluiceRunEvent *e = g_ptr_array_index (self->remote_events, i);
+
+      if (e->kind != SLUICE_RUN_EVENT_STEP_STATE || g_strcmp0 (e->step_id, self->step_id) != 0)
+        continue;
+      if (step == NULL)
+        {
+          step = g_new0 (SluiceStepRecord, 1);
+          step->run_id = self->run_id;
+          step->step_id = g_strdup (self->step_id);
+          step->exit_code = -1;
+        }
+      step->state = e->state;
+      step->attempts = MAX (step->attempts, e->attempt);
+      if (e->state == SLUICE_STATE_RUNNING && step->started_at == 0)
+        step->started_at = e->time;
+      if (sluice_state_is_done (e->state))
+        step->finished_at = e->time;
+      if (e->text != NULL)
+        {
+          g_free (step->message);
+          step->message = g_strdup (e->text);
+        }
+    }
+  return step;
+}
+
+static gboolean
+is_shown_step_line (SluiceStepDetails    *self,
+                    const SluiceRunEvent *e)
+{
+  return g_strcmp0 (e->step_id, self->step_id) == 0 && (self->attempt == 0 || e->attempt == self->attempt);
+}
+
+// The newest MAX_LOG_LINES of the step (after after_seq).
+static GPtrArray *
+remote_log_lines (SluiceStepDetails *self,
+                  gint64             after_seq,
+                  guint64           *dropped)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_log_line_free);
+
+  *dropped = GPOINTER_TO_UINT (g_hash_table_lookup (self->remote_dropped, self->step_id));
+  for (guint i = 0; i < self->remote_lines->len; i++)
+    {
+      const SluiceRunEvent *e = g_ptr_array_index (self->remote_lines, i);
+      SluiceLogLine *line;
+
+      if (e->seq <= after_seq || !is_shown_step_line (self, e))
+        continue;
+      line = g_new0 (SluiceLogLine, 1);
+      line->seq = e->seq;
+      line->run_id = self->run_id;
+      line->step_id = g_strdup (e->step_id);
+      line->attempt = e->attempt;
+      line->stream = e->stream;
+      line->time = e->time;
+      line->text = g_strdup (e->text);
+      g_ptr_array_add (lines, line);
+    }
+  if (lines->len > MAX_LOG_LINES)
+    {
+      *dropped += lines->len - MAX_LOG_LINES;
+      g_ptr_array_remove_range (lines, 0, lines->len - MAX_LOG_LINES);
+    }
+  return lines;
+}
+
+static void
+remote_metrics_and_outputs (SluiceStepDetails *self,
+                            LoadResult        *result)
+{
+  g_autoptr(GPtrArray) metrics = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_metric_free);
+
+  result->outputs = g_ptr_array_new_with_free_func ((GDestroyNotify) output_info_free);
+  for (guint i = 0; i < self->remote_events->len; i++)
+    {
+      const SluiceRunEvent *e = g_ptr_array_index (self->remote_events, i);
+
+      if (g_strcmp0 (e->step_id, self->step_id) != 0)
+        continue;
+      if (e->kind == SLUICE_RUN_EVENT_METRIC)
+        {
+          SluiceMetric *metric = g_new0 (SluiceMetric, 1);
+
+          metric->run_id = self->run_id;
+          metric->step_id = g_strdup (e->step_id);
+          metric->name = g_strdup (e->name);
+          metric->value = e->value;
+          metric->index = e->index;
+          metric->time = e->time;
+          g_ptr_array_add (metrics, metric);
+        }
+      else if (e->kind == SLUICE_RUN_EVENT_ARTIFACT)
+        {
+          OutputInfo *info = g_new0 (OutputInfo, 1);
+
+          info->port = g_strdup (e->name);
+          info->hash = g_strdup (e->hash);
+          // The file is on the server: no preview here, and where to get it.
+          info->error = g_strdup_printf (_("Kept on the server “%s”: GET /api/v1/runs/%" G_GINT64_FORMAT
+                                           "/steps/%s/outputs/%s"),
+                                         self->remote_name, self->run_id, e->step_id, e->name);
+          g_ptr_array_add (result->outputs, info);
+        }
+    }
+  result->metrics = sluice_metrics_summarize (metrics, self->step_id);
+}
+
+// What a load from the history would give, made from the run's events.
+static LoadResult *
+remote_result (SluiceStepDetails *self,
+               LoadMode           mode)
+{
+  LoadResult *result = g_new0 (LoadResult, 1);
+
+  result->fresh = mode == LOAD_FRESH || self->shown_run != self->run_id;
+  result->run_id = self->run_id;
+  result->run = remote_run_record (self);
+  result->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_run_record_free);
+  g_ptr_array_add (result->runs, remote_run_record (self));
+  if (self->step_id == NULL)
+    return result;
+  result->step = remote_step_record (self);
+  result->lines = remote_log_lines (self, result->fresh ? 0 : self->last_seq, &result->dropped);
+  result->last_seq = self->remote_seq;
+  result->inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_step_input_free);
+  result->inputs_error = g_strdup_printf (_("The command line and input values of a run on a server are kept "
+                                            "there: sluice runs show --remote %s %" G_GINT64_FORMAT),
+                                          self->remote_name, self->run_id);
+  remote_metrics_and_outputs (self, result);
+  return result;
+}
+
+static void
+show_remote (SluiceStepDetails *self,
+             LoadMode           mode)
+{
+  g_autoptr(LoadResult) result = remote_result (self, mode);
+
+  self->generation++;
+  self->loading = FALSE;
+  show_result (self, result);
+}
+
+// Kept whole but for log lines, which are many: the oldest go first.
+static void
+keep_remote_event (SluiceStepDetails    *self,
+                   const SluiceRunEvent *event)
+{
+  SluiceRunEvent *copy = sluice_run_event_copy (event);
+
+  if (event->kind != SLUICE_RUN_EVENT_LOG)
+    {
+      g_ptr_array_add (self->remote_events, copy);
+      return;
+    }
+  copy->seq = ++self->remote_seq;
+  g_ptr_array_add (self->remote_lines, copy);
+  if (self->remote_lines->len > MAX_REMOTE_LINES)
+    {
+      guint extra = self->remote_lines->len - MAX_REMOTE_LINES + MAX_REMOTE_LINES / 10;
+
+      for (guint i = 0; i < extra; i++)
+        {
+          const char *step = ((SluiceRunEvent *) g_ptr_array_index (self->remote_lines, i))->step_id;
+          guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->remote_dropped, step));
+
+          if (step != NULL)
+            g_hash_table_replace (self->remote_dropped, g_strdup (step), GUINT_TO_POINTER (count + 1));
+        }
+      g_ptr_array_remove_range (self->remote_lines, 0, extra);
+    }
+}
+
+static void
+clear_remote (SluiceStepDetails *self)
+{
+  g_clear_pointer (&self->remote_name, g_free);
+  g_ptr_array_set_size (self->remote_events, 0);
+  g_ptr_array_set_size (self->remote_lines, 0);
+  self->remote_seq = 0;
+  g_hash_table_remove_all (self->remote_dropped);
+}
+
 static void
 start_load (SluiceStepDetails *self,
             LoadMode           mode)
@@ -1080,6 +1309,11 @@ start_load (SluiceStepDetails *self,
   LoadRequest *request;
 
   g_clear_handle_id (&self->refresh_source, g_source_remove);
+  if (self->remote_name != NULL)
+    {
+      show_remote (self, mode);
+      return;
+    }
   if (self->history_path == NULL)
     {
       gtk_stack_set_visible_child_name (self->main_stack, "no-run");
@@ -1137,7 +1371,7 @@ poll_cb (gpointer user_data)
   SluiceStepDetails *self = user_data;
 
   // Events forwarded by the window make polling needless.
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && !self->loading && self->step_id != NULL &&
+  if (self->remote_name == NULL && gtk_widget_get_mapped (GTK_WIDGET (self)) && !self->loading && self->step_id != NULL &&
       self->refresh_source == 0 && g_get_monotonic_time () - self->last_event_time > G_USEC_PER_SEC)
     start_load (self, LOAD_LOGS);
   return G_SOURCE_CONTINUE;
@@ -1185,6 +1419,13 @@ sluice_step_details_apply_events (SluiceStepDetails *self,
 
       if (event->run_id != wanted_run (self) && event->run_id != self->shown_run)
         continue;
+      if (self->remote_name != NULL)
+        {
+          keep_remote_event (self, event);
+          // The kept copy, with this pane's numbering of the lines.
+          if (event->kind == SLUICE_RUN_EVENT_LOG)
+            event = g_ptr_array_index (self->remote_lines, self->remote_lines->len - 1);
+        }
       if (event->kind == SLUICE_RUN_EVENT_RUN_STATE)
         {
           refresh = TRUE;
@@ -1310,7 +1551,7 @@ on_open_full_log (SluiceStepDetails *self)
   g_autoptr(GTask) task = NULL;
   FullLogRequest *request;
 
-  if (self->history_path == NULL || self->shown_run == 0 || self->step_id == NULL)
+  if (self->history_path == NULL || self->shown_run == 0 || self->step_id == NULL || self->remote_name != NULL)
     return;
   // A reused step's own log is a note; the full log is its producer's.
   request = g_new0 (FullLogRequest, 1);
@@ -1401,6 +1642,10 @@ sluice_step_details_finalize (GObject *object)
   g_free (self->producer_step);
   g_ptr_array_unref (self->queued_events);
   g_ptr_array_unref (self->output_kinds);
+  g_free (self->remote_name);
+  g_ptr_array_unref (self->remote_events);
+  g_ptr_array_unref (self->remote_lines);
+  g_hash_table_unref (self->remote_dropped);
   g_array_unref (self->run_ids);
 
   G_OBJECT_CLASS (sluice_step_details_parent_class)->finalize (object);
@@ -1446,6 +1691,9 @@ sluice_step_details_init (SluiceStepDetails *self)
   self->queued_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_run_event_free);
   self->output_kinds = g_ptr_array_new_with_free_func (g_free);
   self->run_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->remote_events = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_run_event_free);
+  self->remote_lines = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_run_event_free);
+  self->remote_dropped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   gtk_stack_set_visible_child_name (self->main_stack, "no-run");
   {
@@ -1490,8 +1738,27 @@ sluice_step_details_set_run (SluiceStepDetails *self,
   g_return_if_fail (SLUICE_IS_STEP_DETAILS (self));
 
   changed = set_history_path (self, history_path);
-  if (!changed && self->run_id == run_id && self->chosen_run == 0)
+  if (!changed && self->run_id == run_id && self->chosen_run == 0 && self->remote_name == NULL)
     return;
+  clear_remote (self);
+  self->run_id = run_id;
+  self->chosen_run = 0;
+  self->attempt = 0;
+  start_load (self, LOAD_FRESH);
+}
+
+void
+sluice_step_details_set_remote_run (SluiceStepDetails *self,
+                                    const char        *remote_name,
+                                    gint64             run_id)
+{
+  g_return_if_fail (SLUICE_IS_STEP_DETAILS (self));
+  g_return_if_fail (remote_name != NULL && run_id > 0);
+
+  if (g_strcmp0 (self->remote_name, remote_name) == 0 && self->run_id == run_id)
+    return;
+  clear_remote (self);
+  self->remote_name = g_strdup (remote_name);
   self->run_id = run_id;
   self->chosen_run = 0;
   self->attempt = 0;
@@ -1587,6 +1854,8 @@ sluice_step_details_dump (SluiceStepDetails *self,
   json_builder_add_string_value (builder, gtk_stack_get_visible_child_name (self->main_stack));
   json_builder_set_member_name (builder, "run");
   json_builder_add_int_value (builder, self->shown_run);
+  json_builder_set_member_name (builder, "remote");
+  json_builder_add_string_value (builder, self->remote_name);
   json_builder_set_member_name (builder, "step");
   json_builder_add_string_value (builder, self->step_id);
   json_builder_set_member_name (builder, "state");

@@ -22,6 +22,12 @@ GtkWidget  *sluice_step_details_new               (void);
 void        sluice_step_details_set_run           (SluiceStepDetails *self,
                                                    const char        *history_path,
                                                    gint64             run_id);
+// A run on the server remote_name, shown from the events passed to
+// sluice_step_details_apply_events() (its stream starts at the run's
+// first event): states, logs, metrics, and outputs without previews.
+void        sluice_step_details_set_remote_run    (SluiceStepDetails *self,
+                                                   const char        *remote_name,
+                                                   gint64             run_id);
 // The pipeline file whose newest run is shown while no run is set.
 void        sluice_step_details_set_pipeline_file (SluiceStepDetails *self,
                                                    const char        *history_path,

@@ -1352,18 +1352,21 @@ on_details_run_changed (SluiceWindow *self)
   SluiceRunStatus *status = sluice_run_controller_get_status (self->runs);
   g_autofree char *history = details_history_path (self);
 
-  // A remote run's steps are in the server's history, not this one.
-  gboolean local = status != NULL && sluice_run_controller_get_shown_remote (self->runs) == NULL;
+  const char *remote = sluice_run_controller_get_shown_remote (self->runs);
 
-  sluice_step_details_set_run (self->details, history, local ? sluice_run_status_get_run_id (status) : 0);
+  // A remote run's steps are in the server's history, not this one: the
+  // pane builds them from the run's event stream.
+  if (status != NULL && remote != NULL)
+    sluice_step_details_set_remote_run (self->details, remote, sluice_run_status_get_run_id (status));
+  else
+    sluice_step_details_set_run (self->details, history, status ? sluice_run_status_get_run_id (status) : 0);
 }
 
 static void
 on_run_events (SluiceWindow *self,
                GPtrArray    *events)
 {
-  if (sluice_run_controller_get_shown_remote (self->runs) == NULL)
-    sluice_step_details_apply_events (self->details, events);
+  sluice_step_details_apply_events (self->details, events);
 }
 
 static void
