@@ -248,6 +248,19 @@ file "$shots/export.png" | grep -q "PNG image data" || { echo "FAIL: no PNG expo
 grep -q "<svg" "$shots/export.svg" || { echo "FAIL: no SVG export"; exit 1; }
 echo "ok: the canvas exports as PNG and SVG"
 
+# A change undone before the next start leaves no autosave behind (it
+# would offer to bring the undone change back).
+autosaves=$XDG_DATA_HOME/sluice/autosave
+read -r px py <<< "$(title p)"
+drag "$px" "$py" $((px + 60)) "$py"
+sleep 6   # autosave runs every 5 s
+[ -n "$(ls -A "$autosaves" 2>/dev/null)" ] || { echo "FAIL: unsaved work was not autosaved"; exit 1; }
+xdotool key ctrl+z; sleep 0.5
+check 's["modified"] is False' "the change undone"
+sleep 6
+[ -z "$(ls -A "$autosaves" 2>/dev/null)" ] || { echo "FAIL: the autosave of an undone change stays: $(ls "$autosaves")"; exit 1; }
+echo "ok: an undone change leaves no autosave"
+
 # Crash with unsaved work: the next start offers it back. (Tab centred the
 # view on p above, so p is the node surely in view.)
 saved_px=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layout"]["nodes"]["p"]["x"])' "$pipeline")

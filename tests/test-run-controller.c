@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "sluice-run-controller.h"
 
 typedef struct
@@ -208,6 +210,68 @@ test_run_cancel_step_and_reuse (void)
   sluice_file_remove_tree (dir, NULL);
 }
 
+// Cancel pressed right after Run, before the runner recorded its pid: the
+// request waits for the runner, which takes it up as it starts. The runner
+// is started through a script that waits first, so the pid is surely not
+// recorded yet when the cancel is sent.
+static void
+test_cancel_before_runner_pid (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sluice-controller-XXXXXX", NULL);
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *path = g_build_filename (dir, "early.sluice.json", NULL);
+  g_autofree char *wrapper = g_build_filename (dir, "slow-sluice", NULL);
+  g_autofree char *history_path = NULL;
+  g_autofree char *real_cli = g_strdup (g_getenv ("SLUICE_CLI"));
+  g_autofree char *engine = g_test_build_filename (G_TEST_DIST, "data", "engine", NULL);
+  g_autofree char *text = g_strdup_printf (
+    "{\"sluice\": 1, \"name\": \"early_cancel\",\n"
+    " \"inputs\": {\"seconds\": {\"type\": \"number\"}},\n"
+    " \"jobs\": {\n"
+    "  \"slow\": {\"component\": \"file:%s/sleeper.component.json\", \"inputs\": {\"seconds\": \"${{parent.inputs.seconds}}\"}}}}\n",
+    engine);
+  // The real CLI comes from the environment, not from the script's text.
+  const char *script = "#!/bin/sh\nsleep 2\nexec \"$SLUICE_TEST_REAL_CLI\" \"$@\"\n";
+  g_autoptr(SluiceRunController) controller = NULL;
+  g_autoptr(SluiceHistory) history = NULL;
+  g_autoptr(SluiceRunRecord) record = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GError) error = NULL;
+  Waiter w = { loop, 0, NULL, -1, FALSE, 0 };
+  gint64 run_id;
+
+  g_setenv ("SLUICE_STORE", store, TRUE);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_assert_true (g_file_set_contents (wrapper, script, -1, NULL));
+  g_assert_cmpint (g_chmod (wrapper, 0755), ==, 0);
+  g_setenv ("SLUICE_TEST_REAL_CLI", real_cli, TRUE);
+  g_setenv ("SLUICE_CLI", wrapper, TRUE);
+
+  controller = sluice_run_controller_new ();
+  g_signal_connect (controller, "finished", G_CALLBACK (on_finished), &w);
+  run_id = start (controller, path, NULL, &w);
+
+  history_path = g_build_filename (store, "history.db", NULL);
+  history = sluice_history_open (history_path, &error);
+  g_assert_no_error (error);
+  record = sluice_history_get_run (history, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (record->runner_pid, <=, 0);
+
+  g_assert_true (sluice_run_controller_cancel (controller, &error));
+  g_assert_no_error (error);
+  g_main_loop_run (loop);   // until "finished"
+  g_assert_cmpuint (w.finished_count, ==, 1);
+  g_assert_cmpint (w.finished_state, ==, SLUICE_STATE_CANCELLED);
+  g_assert_cmpint (sluice_run_status_get_step_state (sluice_run_controller_get_status (controller), "slow"), !=,
+                   SLUICE_STATE_SUCCEEDED);
+
+  g_setenv ("SLUICE_CLI", real_cli, TRUE);
+  g_clear_object (&controller);
+  g_clear_object (&history);
+  sluice_file_remove_tree (dir, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -218,6 +282,7 @@ main (int   argc,
     g_error ("SLUICE_CLI must name the sluice binary the runner is started with");
 
   g_test_add_func ("/run-controller/run-cancel-step-and-reuse", test_run_cancel_step_and_reuse);
+  g_test_add_func ("/run-controller/cancel-before-runner-pid", test_cancel_before_runner_pid);
 
   return g_test_run ();
 }

@@ -43,6 +43,16 @@ typedef struct
   GskRenderNode *node;
 } CachedNode;
 
+// Where the view is: what a picture kept from an earlier frame was made for.
+typedef struct
+{
+  double h;
+  double v;
+  double zoom;
+  int    width;
+  int    height;
+} ViewKey;
+
 struct _SluiceCanvas
 {
   GtkWidget       parent_instance;
@@ -74,6 +84,8 @@ struct _SluiceCanvas
   double          pinch_scale;      // scale of the pinch gesture at the last update
   gboolean        fit_pending;      // zoom to fit once the widget has a size
   gboolean        snap_to_grid;
+  gboolean        read_only;        // a past run's pipeline: look, select, pan, never change
+  GtkDropTarget  *drop;             // components dropped from a palette
   char           *hover_link_step;  // the link under the pointer (its input end)
   char           *hover_link_port;
   char          **drag_items;       // what a move drags: the selection and what its frames hold
@@ -96,6 +108,15 @@ struct _SluiceCanvas
   gulong           run_status_handler;
   guint            run_tick;        // animates running nodes while any run
   gint64           run_frame_time;  // of the last animation frame
+  guint            generation;      // counts changes of the run status and of the document shown
+  gboolean         in_view_known;   // running_in_view()'s answer, for the view and generation below
+  gboolean         in_view;
+  ViewKey          in_view_view;
+  guint            in_view_generation;
+  guint            in_view_revision;
+  GskRenderNode   *links_cache;     // the links that do not move, see append_links()
+  GArray          *links_cache_shapes;
+  ViewKey          links_cache_view;
 };
 
 static void scrollable_iface_init (GtkScrollableInterface *iface);
@@ -107,6 +128,7 @@ enum {
   PROP_0,
   PROP_DOCUMENT,
   PROP_ZOOM,
+  PROP_READ_ONLY,
   N_PROPS,
   PROP_HADJUSTMENT,
   PROP_VADJUSTMENT,
@@ -711,53 +733,56 @@ bezier (cairo_t *cr,
 // During and after a run a link shows whether its data exists: solid and
 // strong once its artifact is produced (or reused), dashed and faint while
 // it is not, with the dashes marching while its step is at work.
-static void
-draw_run_link_style (SluiceCanvas *self,
-                     cairo_t      *cr,
-                     SluiceStep   *from,
-                     const char   *port,
-                     gboolean      selected,
-                     GdkRGBA      *color)
+typedef enum
+{
+  LINK_EDITING,    // no run shown
+  LINK_PRODUCED,
+  LINK_WAITING,
+  LINK_MARCHING,
+} LinkLook;
+
+// One link as it is drawn, in model coordinates: two equal shapes draw the
+// same pixels (but for a marching one, whose dashes move with the clock).
+typedef struct
+{
+  double   x1, y1, x2, y2;
+  GdkRGBA  color;
+  gboolean selected;
+  LinkLook look;
+} LinkShape;
+
+static gboolean
+link_shape_equal (const LinkShape *a,
+                  const LinkShape *b)
+{
+  return a->x1 == b->x1 && a->y1 == b->y1 && a->x2 == b->x2 && a->y2 == b->y2 &&
+         gdk_rgba_equal (&a->color, &b->color) && a->selected == b->selected && a->look == b->look;
+}
+
+static LinkLook
+run_link_look (SluiceCanvas *self,
+               SluiceStep   *from,
+               const char   *port)
 {
   const char *id = sluice_step_get_id (from);
   SluiceState state = sluice_run_status_get_step_state (self->run_status, id);
-  gboolean produced = sluice_state_is_done (state) ||
-                      sluice_run_status_get_output_hash (self->run_status, id, port) != NULL;
-  double dashes[] = { 6, 6 };
 
-  if (produced)
-    {
-      cairo_set_line_width (cr, selected ? 5 : 3.5);
-      cairo_set_source_rgba (cr, color->red, color->green, color->blue, 1);
-      return;
-    }
-  if (state == SLUICE_STATE_RUNNING)
-    {
-      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-      gint64 now = clock ? gdk_frame_clock_get_frame_time (clock) : g_get_monotonic_time ();
-
-      cairo_set_dash (cr, dashes, 2, -fmod (now / 1000.0 * 0.03, 12.0));
-      cairo_set_line_width (cr, selected ? 5 : 2.5);
-      cairo_set_source_rgba (cr, color->red, color->green, color->blue, 0.9);
-      return;
-    }
-  cairo_set_dash (cr, dashes, 2, 0);
-  cairo_set_line_width (cr, selected ? 5 : 2);
-  cairo_set_source_rgba (cr, color->red, color->green, color->blue, selected ? 1 : 0.45);
+  if (sluice_state_is_done (state) || sluice_run_status_get_output_hash (self->run_status, id, port) != NULL)
+    return LINK_PRODUCED;
+  return state == SLUICE_STATE_RUNNING ? LINK_MARCHING : LINK_WAITING;
 }
 
 // visible: the part of the pipeline in view, or NULL for all of it.
-static void
-draw_links (SluiceCanvas          *self,
-            cairo_t               *cr,
-            const graphene_rect_t *visible)
+static GArray *
+collect_links (SluiceCanvas          *self,
+               const graphene_rect_t *visible)
 {
   SluicePipeline *pipeline = sluice_document_get_pipeline (self->document);
   GPtrArray *steps = sluice_pipeline_get_steps (pipeline);
+  GArray *links = g_array_new (FALSE, FALSE, sizeof (LinkShape));
   const char *link_step = NULL, *link_port = NULL;
 
   sluice_document_get_selected_link (self->document, &link_step, &link_port);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   for (guint i = 0; i < steps->len; i++)
     {
       SluiceStep *step = g_ptr_array_index (steps, i);
@@ -769,55 +794,235 @@ draw_links (SluiceCanvas          *self,
           SluiceStep *from;
           SluiceComponent *component;
           const SluicePortSpec *spec;
-          gboolean selected;
-          double x1, y1, x2, y2;
-          GdkRGBA color;
+          LinkShape link;
 
           if (b->kind != SLUICE_BINDING_STEP_OUTPUT ||
               !(from = sluice_pipeline_find_step (pipeline, b->step)) ||
               (visible != NULL && !link_may_be_visible (self, b->step, sluice_step_get_id (step), visible)) ||
-              !sluice_document_get_port_point (self->document, b->step, TRUE, b->name, &x1, &y1) ||
-              !sluice_document_get_port_point (self->document, sluice_step_get_id (step), FALSE, b->port, &x2, &y2))
+              !sluice_document_get_port_point (self->document, b->step, TRUE, b->name, &link.x1, &link.y1) ||
+              !sluice_document_get_port_point (self->document, sluice_step_get_id (step), FALSE, b->port, &link.x2, &link.y2))
             continue;
-          if (visible != NULL && !link_visible (x1, y1, x2, y2, visible))
+          if (visible != NULL && !link_visible (link.x1, link.y1, link.x2, link.y2, visible))
             continue;
 
           component = sluice_document_get_component (self->document, from);
           spec = component ? sluice_component_find_output (component, b->name) : NULL;
-          port_color (spec ? spec->type : NULL, &color);
-          selected = (g_strcmp0 (link_step, sluice_step_get_id (step)) == 0 &&
-                      g_strcmp0 (link_port, b->port) == 0) ||
-                     (g_strcmp0 (self->hover_link_step, sluice_step_get_id (step)) == 0 &&
-                      g_strcmp0 (self->hover_link_port, b->port) == 0);
-
-          bezier (cr, x1, y1, x2, y2);
-          if (self->run_status != NULL)
-            draw_run_link_style (self, cr, from, b->name, selected, &color);
-          else
-            {
-              cairo_set_line_width (cr, selected ? 5 : 2.5);
-              cairo_set_source_rgba (cr, color.red, color.green, color.blue, selected ? 1 : 0.85);
-            }
-          cairo_stroke (cr);
-          cairo_set_dash (cr, NULL, 0, 0);
+          port_color (spec ? spec->type : NULL, &link.color);
+          link.selected = (g_strcmp0 (link_step, sluice_step_get_id (step)) == 0 &&
+                           g_strcmp0 (link_port, b->port) == 0) ||
+                          (g_strcmp0 (self->hover_link_step, sluice_step_get_id (step)) == 0 &&
+                           g_strcmp0 (self->hover_link_port, b->port) == 0);
+          link.look = self->run_status != NULL ? run_link_look (self, from, b->name) : LINK_EDITING;
+          g_array_append_val (links, link);
         }
     }
+  return links;
+}
+
+static void
+stroke_link (SluiceCanvas    *self,
+             cairo_t         *cr,
+             const LinkShape *link)
+{
+  const GdkRGBA *color = &link->color;
+  double dashes[] = { 6, 6 };
+
+  bezier (cr, link->x1, link->y1, link->x2, link->y2);
+  switch (link->look)
+    {
+    case LINK_PRODUCED:
+      cairo_set_line_width (cr, link->selected ? 5 : 3.5);
+      cairo_set_source_rgba (cr, color->red, color->green, color->blue, 1);
+      break;
+    case LINK_MARCHING:
+      {
+        GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+        gint64 now = clock ? gdk_frame_clock_get_frame_time (clock) : g_get_monotonic_time ();
+
+        cairo_set_dash (cr, dashes, 2, -fmod (now / 1000.0 * 0.03, 12.0));
+        cairo_set_line_width (cr, link->selected ? 5 : 2.5);
+        cairo_set_source_rgba (cr, color->red, color->green, color->blue, 0.9);
+      }
+      break;
+    case LINK_WAITING:
+      cairo_set_dash (cr, dashes, 2, 0);
+      cairo_set_line_width (cr, link->selected ? 5 : 2);
+      cairo_set_source_rgba (cr, color->red, color->green, color->blue, link->selected ? 1 : 0.45);
+      break;
+    case LINK_EDITING:
+    default:
+      cairo_set_line_width (cr, link->selected ? 5 : 2.5);
+      cairo_set_source_rgba (cr, color->red, color->green, color->blue, link->selected ? 1 : 0.85);
+      break;
+    }
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+}
+
+// The link being drawn, from its output to the pointer.
+static void
+draw_new_link (SluiceCanvas *self,
+               cairo_t      *cr)
+{
+  double x1, y1;
+  double dashes[] = { 6, 4 };
+
+  if (self->drag_mode != DRAG_LINK ||
+      !sluice_document_get_port_point (self->document, self->link_step, TRUE, self->link_port, &x1, &y1))
+    return;
+  bezier (cr, x1, y1, self->pointer_x, self->pointer_y);
+  cairo_set_dash (cr, dashes, 2, 0);
+  cairo_set_line_width (cr, 2.5);
+  cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 1);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+}
+
+// visible: the part of the pipeline in view, or NULL for all of it.
+static void
+draw_links (SluiceCanvas          *self,
+            cairo_t               *cr,
+            const graphene_rect_t *visible)
+{
+  g_autoptr(GArray) links = collect_links (self, visible);
+
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  for (guint i = 0; i < links->len; i++)
+    stroke_link (self, cr, &g_array_index (links, LinkShape, i));
+  draw_new_link (self, cr);
+}
+
+static ViewKey
+view_key (SluiceCanvas *self)
+{
+  ViewKey key = {
+    adjustment_value (self->hadjustment),
+    adjustment_value (self->vadjustment),
+    self->zoom,
+    gtk_widget_get_width (GTK_WIDGET (self)),
+    gtk_widget_get_height (GTK_WIDGET (self)),
+  };
+
+  return key;
+}
+
+static gboolean
+view_key_equal (const ViewKey *a,
+                const ViewKey *b)
+{
+  return a->h == b->h && a->v == b->v && a->zoom == b->zoom && a->width == b->width && a->height == b->height;
+}
+
+// Widget coordinates for model ones: the view transform, on a context
+// whose origin is the widget's.
+static void
+set_view_transform (SluiceCanvas *self,
+                    cairo_t      *cr)
+{
+  cairo_translate (cr, -adjustment_value (self->hadjustment), -adjustment_value (self->vadjustment));
+  cairo_scale (cr, self->zoom, self->zoom);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+}
+
+static gboolean
+links_cache_holds (SluiceCanvas  *self,
+                   GArray        *still,
+                   const ViewKey *view)
+{
+  if (self->links_cache_shapes == NULL || self->links_cache_shapes->len != still->len ||
+      !view_key_equal (&self->links_cache_view, view))
+    return FALSE;
+  for (guint i = 0; i < still->len; i++)
+    if (!link_shape_equal (&g_array_index (still, LinkShape, i), &g_array_index (self->links_cache_shapes, LinkShape, i)))
+      return FALSE;
+  return TRUE;
+}
+
+// The box around a link's curve and its stroke, in widget coordinates.
+static void
+add_link_bounds (SluiceCanvas    *self,
+                 const LinkShape *link,
+                 graphene_rect_t *bounds,
+                 gboolean        *any)
+{
+  double d = MAX (40.0, fabs (link->x2 - link->x1) / 2), pad = 4;
+  double x0 = MIN (link->x1, link->x2 - d) - pad, x1 = MAX (link->x2, link->x1 + d) + pad;
+  double y0 = MIN (link->y1, link->y2) - pad, y1 = MAX (link->y1, link->y2) + pad;
+  graphene_rect_t box = GRAPHENE_RECT_INIT (x0 * self->zoom - adjustment_value (self->hadjustment),
+                                            y0 * self->zoom - adjustment_value (self->vadjustment),
+                                            (x1 - x0) * self->zoom, (y1 - y0) * self->zoom);
+
+  if (*any)
+    graphene_rect_union (bounds, &box, bounds);
+  else
+    *bounds = box;
+  *any = TRUE;
+}
+
+// Links are drawn by cairo, and GTK cannot tell whether two cairo pictures
+// are the same: a new one each frame has the whole canvas painted again,
+// even when all that changed is a step finishing out of view, which during
+// a big run is every frame. So the still links are kept in one picture
+// until they or the view change, and only the marching ones (and a link
+// being drawn) are drawn anew, in a picture just as big as they are.
+static void
+append_links (SluiceCanvas          *self,
+              GtkSnapshot           *snapshot,
+              const graphene_rect_t *visible)
+{
+  g_autoptr(GArray) links = collect_links (self, visible);
+  g_autoptr(GArray) still = g_array_new (FALSE, FALSE, sizeof (LinkShape));
+  g_autoptr(GArray) marching = g_array_new (FALSE, FALSE, sizeof (LinkShape));
+  ViewKey view = view_key (self);
+  graphene_rect_t whole = GRAPHENE_RECT_INIT (0, 0, view.width, view.height);
+  graphene_rect_t moving = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+  gboolean any_moving = FALSE;
+  cairo_t *cr;
+
+  if (view.width <= 0 || view.height <= 0)
+    return;
+  for (guint i = 0; i < links->len; i++)
+    {
+      const LinkShape *link = &g_array_index (links, LinkShape, i);
+
+      if (link->look == LINK_MARCHING)
+        {
+          g_array_append_val (marching, *link);
+          add_link_bounds (self, link, &moving, &any_moving);
+        }
+      else
+        g_array_append_val (still, *link);
+    }
+
+  if (!links_cache_holds (self, still, &view))
+    {
+      g_clear_pointer (&self->links_cache, gsk_render_node_unref);
+      g_clear_pointer (&self->links_cache_shapes, g_array_unref);
+      self->links_cache_shapes = g_steal_pointer (&still);
+      self->links_cache_view = view;
+      if (self->links_cache_shapes->len > 0)
+        {
+          self->links_cache = gsk_cairo_node_new (&whole);
+          cr = gsk_cairo_node_get_draw_context (self->links_cache);
+          set_view_transform (self, cr);
+          for (guint i = 0; i < self->links_cache_shapes->len; i++)
+            stroke_link (self, cr, &g_array_index (self->links_cache_shapes, LinkShape, i));
+          cairo_destroy (cr);
+        }
+    }
+  if (self->links_cache != NULL)
+    gtk_snapshot_append_node (snapshot, self->links_cache);
 
   if (self->drag_mode == DRAG_LINK)
-    {
-      double x1, y1;
-
-      if (sluice_document_get_port_point (self->document, self->link_step, TRUE, self->link_port, &x1, &y1))
-        {
-          double dashes[] = { 6, 4 };
-
-          bezier (cr, x1, y1, self->pointer_x, self->pointer_y);
-          cairo_set_dash (cr, dashes, 2, 0);
-          cairo_set_line_width (cr, 2.5);
-          cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 1);
-          cairo_stroke (cr);
-        }
-    }
+    moving = whole;
+  else if (!any_moving || !graphene_rect_intersection (&moving, &whole, &moving))
+    return;
+  cr = gtk_snapshot_append_cairo (snapshot, &moving);
+  set_view_transform (self, cr);
+  for (guint i = 0; i < marching->len; i++)
+    stroke_link (self, cr, &g_array_index (marching, LinkShape, i));
+  draw_new_link (self, cr);
+  cairo_destroy (cr);
 }
 
 // While a link is drawn, inputs it may connect to get a ring; the others
@@ -935,24 +1140,24 @@ minimap_geometry (SluiceCanvas    *self,
 }
 
 // What the minimap's picture of the nodes depends on: where they are
-// (the document's revision), the style, its size and each step's run state.
+// (the document's revision), the style, its size and the run's states,
+// which change with the generation. Not the states themselves: looking up
+// thousands of them at every frame costs more than drawing the picture
+// again when the run changed.
 static guint
 minimap_key (SluiceCanvas          *self,
              const graphene_rect_t *frame)
 {
-  GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
   guint key = sluice_document_get_revision (self->document) * 2 + (is_dark () ? 1 : 0);
 
   key = key * 31 + (guint) frame->origin.x * 7 + (guint) frame->origin.y;
-  for (guint i = 0; self->run_status != NULL && i < steps->len; i++)
-    key = key * 31 + sluice_run_status_get_step_state (self->run_status,
-                                                        sluice_step_get_id (g_ptr_array_index (steps, i)));
-  return key;
+  return key * 31 + (self->run_status != NULL ? self->generation : 0);
 }
 
 // The nodes in the minimap, drawn once into one picture and kept until
 // something it shows changes: thousands of tiny rectangles per frame cost
-// more than the rest of the canvas when a big pipeline is panned.
+// more than the rest of the canvas when a big pipeline is panned. They are
+// filled one colour at a time, a handful of fills for thousands of steps.
 static GskRenderNode *
 minimap_nodes (SluiceCanvas          *self,
                const graphene_rect_t *frame,
@@ -962,6 +1167,9 @@ minimap_nodes (SluiceCanvas          *self,
 {
   GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
   guint key = minimap_key (self, frame);
+  g_autofree guint32 *colors = NULL;
+  g_autofree SluiceRect *rects = NULL;
+  guint32 plain = 0xff000000;   // not a state's colour: the node colour
   cairo_t *cr;
 
   if (self->minimap_cache != NULL && self->minimap_cache_key == key)
@@ -970,24 +1178,40 @@ minimap_nodes (SluiceCanvas          *self,
   g_clear_pointer (&self->minimap_cache, gsk_render_node_unref);
   self->minimap_cache = gsk_cairo_node_new (frame);
   self->minimap_cache_key = key;
-  cr = gsk_cairo_node_get_draw_context (self->minimap_cache);
+  colors = g_new (guint32, steps->len);
+  rects = g_new (SluiceRect, steps->len);
   for (guint i = 0; i < steps->len; i++)
     {
       const char *id = sluice_step_get_id (g_ptr_array_index (steps, i));
-      StateLook look = { 0, NULL, NULL };
-      GdkRGBA state_color;
-      SluiceRect r;
-
-      if (!sluice_document_get_node_rect (self->document, id, &r))
-        continue;
       // A big run is read from here: where it fails, where it is at.
-      if (self->run_status != NULL)
-        look = state_look (sluice_run_status_get_step_state (self->run_status, id));
-      if (look.glyph != NULL)
-        rgba (&state_color, look.color, 1);
-      gdk_cairo_set_source_rgba (cr, look.glyph != NULL ? &state_color : node);
-      cairo_rectangle (cr, frame->origin.x + (r.x - bounds->x) * scale, frame->origin.y + (r.y - bounds->y) * scale,
-                       MAX (2, r.width * scale), MAX (2, r.height * scale));
+      StateLook look = self->run_status != NULL ? state_look (sluice_run_status_get_step_state (self->run_status, id))
+                                                : (StateLook) { 0, NULL, NULL };
+
+      colors[i] = !sluice_document_get_node_rect (self->document, id, &rects[i]) ? 0xfe000000
+                  : look.glyph != NULL ? look.color : plain;
+    }
+
+  cr = gsk_cairo_node_get_draw_context (self->minimap_cache);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      guint32 color = colors[i];
+      GdkRGBA state_color;
+
+      if (color == 0xfe000000)
+        continue;
+      for (guint j = i; j < steps->len; j++)
+        {
+          const SluiceRect *r = &rects[j];
+
+          if (colors[j] != color)
+            continue;
+          colors[j] = 0xfe000000;
+          cairo_rectangle (cr, frame->origin.x + (r->x - bounds->x) * scale, frame->origin.y + (r->y - bounds->y) * scale,
+                           MAX (2, r->width * scale), MAX (2, r->height * scale));
+        }
+      if (color != plain)
+        rgba (&state_color, color, 1);
+      gdk_cairo_set_source_rgba (cr, color != plain ? &state_color : node);
       cairo_fill (cr);
     }
   cairo_destroy (cr);
@@ -1229,7 +1453,6 @@ sluice_canvas_snapshot (GtkWidget   *widget,
   graphene_rect_t visible;
   GdkRGBA background;
   GPtrArray *steps;
-  cairo_t *cr;
   gint64 start = self->frame_stats != NULL ? g_get_monotonic_time () : 0;
 
   rgba (&background, is_dark () ? 0x242424 : 0xfafafa, 1);
@@ -1259,11 +1482,7 @@ sluice_canvas_snapshot (GtkWidget   *widget,
   // Links are stroked by cairo in widget coordinates, with the view
   // transform set on the cairo context, so that the curves stay sharp at
   // any zoom.
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  cairo_translate (cr, -adjustment_value (self->hadjustment), -adjustment_value (self->vadjustment));
-  cairo_scale (cr, self->zoom, self->zoom);
-  draw_links (self, cr, &visible);
-  cairo_destroy (cr);
+  append_links (self, snapshot, &visible);
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-adjustment_value (self->hadjustment),
@@ -1448,6 +1667,7 @@ sluice_canvas_set_document (SluiceCanvas   *self,
       g_clear_signal_handler (&self->selection_handler, self->document);
     }
   g_set_object (&self->document, document);
+  self->generation++;
   if (document != NULL)
     {
       self->changed_handler = g_signal_connect_swapped (document, "changed", G_CALLBACK (on_document_changed), self);
@@ -1573,7 +1793,7 @@ sluice_canvas_reveal_step (SluiceCanvas *self,
 // in view: a big pipeline zoomed in usually shows none of its running steps,
 // and then there is nothing to animate.
 static gboolean
-running_in_view (SluiceCanvas *self)
+find_running_in_view (SluiceCanvas *self)
 {
   GPtrArray *steps = sluice_pipeline_get_steps (sluice_document_get_pipeline (self->document));
   double x0, y0, x1, y1;
@@ -1593,6 +1813,27 @@ running_in_view (SluiceCanvas *self)
         return TRUE;
     }
   return FALSE;
+}
+
+// Asked at every tick of the frame clock while a run goes on; looking
+// through thousands of steps each time would take a good part of the
+// frame, and the answer only changes with the run, the pipeline or the view.
+static gboolean
+running_in_view (SluiceCanvas *self)
+{
+  ViewKey view = view_key (self);
+  guint revision = sluice_document_get_revision (self->document);
+
+  if (!self->in_view_known || self->in_view_generation != self->generation ||
+      self->in_view_revision != revision || !view_key_equal (&self->in_view_view, &view))
+    {
+      self->in_view = find_running_in_view (self);
+      self->in_view_known = TRUE;
+      self->in_view_generation = self->generation;
+      self->in_view_revision = revision;
+      self->in_view_view = view;
+    }
+  return self->in_view;
 }
 
 #define RUN_FRAME_USEC (G_USEC_PER_SEC / 30)
@@ -1645,6 +1886,7 @@ static void
 on_run_status_changed (SluiceCanvas    *self,
                        GStrv            step_ids)
 {
+  self->generation++;
   update_run_tick (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -1668,6 +1910,7 @@ sluice_canvas_set_run_status (SluiceCanvas    *self,
   if (self->run_status != NULL)
     g_clear_signal_handler (&self->run_status_handler, self->run_status);
   g_set_object (&self->run_status, status);
+  self->generation++;
   if (status != NULL)
     self->run_status_handler = g_signal_connect_swapped (status, "changed", G_CALLBACK (on_run_status_changed), self);
   update_run_tick (self);
@@ -1816,10 +2059,13 @@ on_drag_begin (GtkGestureDrag *gesture,
   switch (hit.kind)
     {
     case SLUICE_HIT_OUTPUT_PORT:
-      begin_link (self, hit.step_id, hit.port);
+      if (self->read_only)
+        self->drag_mode = DRAG_NONE;
+      else
+        begin_link (self, hit.step_id, hit.port);
       break;
     case SLUICE_HIT_INPUT_PORT:
-      if (!begin_reroute (self, hit.step_id, hit.port))
+      if (self->read_only || !begin_reroute (self, hit.step_id, hit.port))
         self->drag_mode = DRAG_NONE;
       break;
     case SLUICE_HIT_NODE:
@@ -1829,7 +2075,11 @@ on_drag_begin (GtkGestureDrag *gesture,
         toggle_selected (self, hit.step_id);
       else if (!sluice_document_is_selected (self->document, hit.step_id))
         select_only (self, hit.step_id);
-      begin_move (self);
+      // Read-only, a node is selected to be looked at, not moved.
+      if (self->read_only)
+        self->drag_mode = DRAG_NONE;
+      else
+        begin_move (self);
       break;
     case SLUICE_HIT_LINK:
       sluice_document_select_link (self->document, hit.step_id, hit.port);
@@ -1837,7 +2087,10 @@ on_drag_begin (GtkGestureDrag *gesture,
       break;
     case SLUICE_HIT_RESIZE:
       select_only (self, hit.step_id);
-      begin_resize (self, hit.step_id);
+      if (self->read_only)
+        self->drag_mode = DRAG_NONE;
+      else
+        begin_resize (self, hit.step_id);
       break;
     case SLUICE_HIT_NONE:
     default:
@@ -2099,7 +2352,7 @@ sluice_canvas_delete_selection (SluiceCanvas *self)
 {
   g_return_if_fail (SLUICE_IS_CANVAS (self));
 
-  if (self->document == NULL)
+  if (self->document == NULL || self->read_only)
     return;
   {
     const char *link_step, *link_port;
@@ -2276,7 +2529,7 @@ show_port_picker (SluiceCanvas *self)
   GPtrArray *outputs;
   SluiceRect r;
 
-  if (component == NULL || !sluice_document_get_node_rect (self->document, selected, &r))
+  if (self->read_only || component == NULL || !sluice_document_get_node_rect (self->document, selected, &r))
     return;
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
@@ -2355,7 +2608,8 @@ on_key_pressed (GtkEventControllerKey *controller,
       return FALSE;
     }
 
-  if (sluice_document_get_selection (self->document)[0] == NULL)
+  // Read-only, the arrows scroll the view instead.
+  if (self->read_only || sluice_document_get_selection (self->document)[0] == NULL)
     return FALSE;
   {
     g_auto(GStrv) items = sluice_document_with_frame_contents (self->document,
@@ -2390,6 +2644,11 @@ on_drop (GtkDropTarget *target,
 
   if (self->document == NULL || !G_VALUE_HOLDS_STRING (value))
     return FALSE;
+  if (self->read_only)
+    {
+      message (self, _("A past run cannot be changed; go back to editing to add steps"));
+      return FALSE;
+    }
 
   view_to_model (self, x, y, &mx, &my);
   id = sluice_document_add_step (self->document, g_value_get_string (value),
@@ -2526,7 +2785,8 @@ sluice_canvas_edit_annotation (SluiceCanvas *self,
 
   g_return_if_fail (SLUICE_IS_CANVAS (self));
 
-  if (self->document == NULL || !sluice_document_get_annotation (self->document, id, &kind, &r, &text))
+  if (self->document == NULL || self->read_only ||
+      !sluice_document_get_annotation (self->document, id, &kind, &r, &text))
     return;
 
   if (kind == SLUICE_ANNOTATION_FRAME)
@@ -2570,7 +2830,7 @@ add_note_at (SluiceCanvas *self,
 {
   g_autofree char *id = NULL;
 
-  if (self->document == NULL)
+  if (self->document == NULL || self->read_only)
     return;
   id = sluice_document_add_note (self->document, x, y, "");
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -2596,7 +2856,7 @@ sluice_canvas_frame_selection (SluiceCanvas *self)
 
   g_return_if_fail (SLUICE_IS_CANVAS (self));
 
-  if (self->document == NULL)
+  if (self->document == NULL || self->read_only)
     return;
   if ((id = sluice_document_frame_selection (self->document, _("Group"))) == NULL)
     {
@@ -2770,6 +3030,8 @@ sluice_canvas_finalize (GObject *object)
   g_strfreev (self->drag_items);
   g_free (self->resize_id);
   g_clear_pointer (&self->minimap_cache, gsk_render_node_unref);
+  g_clear_pointer (&self->links_cache, gsk_render_node_unref);
+  g_clear_pointer (&self->links_cache_shapes, g_array_unref);
   if (self->frame_stats != NULL)
     fclose (self->frame_stats);
 
@@ -2791,6 +3053,9 @@ sluice_canvas_get_property (GObject    *object,
       break;
     case PROP_ZOOM:
       g_value_set_double (value, self->zoom);
+      break;
+    case PROP_READ_ONLY:
+      g_value_set_boolean (value, self->read_only);
       break;
     case PROP_HADJUSTMENT:
       g_value_set_object (value, self->hadjustment);
@@ -2824,6 +3089,9 @@ sluice_canvas_set_property (GObject      *object,
       break;
     case PROP_ZOOM:
       sluice_canvas_set_zoom (self, g_value_get_double (value));
+      break;
+    case PROP_READ_ONLY:
+      sluice_canvas_set_read_only (self, g_value_get_boolean (value));
       break;
     case PROP_HADJUSTMENT:
       set_adjustment (self, &self->hadjustment, g_value_get_object (value));
@@ -2862,6 +3130,16 @@ sluice_canvas_class_init (SluiceCanvasClass *klass)
   properties[PROP_ZOOM] =
     g_param_spec_double ("zoom", NULL, NULL, MIN_ZOOM, MAX_ZOOM, 1.0,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * SluiceCanvas:read-only:
+   *
+   * Whether the pipeline shown may be changed. Read-only (a past run), its
+   * nodes can be selected and the view panned and zoomed, but nothing is
+   * moved, resized, linked, deleted, added or dropped.
+   */
+  properties[PROP_READ_ONLY] =
+    g_param_spec_boolean ("read-only", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");
@@ -2929,6 +3207,7 @@ sluice_canvas_init (SluiceCanvas *self)
   g_signal_connect (keys, "key-released", G_CALLBACK (on_key_released), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
 
+  self->drop = drop;
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
@@ -2945,6 +3224,31 @@ sluice_canvas_init (SluiceCanvas *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (context_click));
 
   setup_frame_stats (self);
+}
+
+void
+sluice_canvas_set_read_only (SluiceCanvas *self,
+                             gboolean      read_only)
+{
+  g_return_if_fail (SLUICE_IS_CANVAS (self));
+
+  read_only = !!read_only;
+  if (self->read_only == read_only)
+    return;
+  self->read_only = read_only;
+  // A drag begun before stays what it was; the document takes back any
+  // change it would make (see sluice_document_set_read_only()).
+  gtk_drop_target_set_actions (self->drop, read_only ? 0 : GDK_ACTION_COPY);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "canvas.add-note", !read_only);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "canvas.frame-selection", !read_only);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_ONLY]);
+}
+
+gboolean
+sluice_canvas_get_read_only (SluiceCanvas *self)
+{
+  g_return_val_if_fail (SLUICE_IS_CANVAS (self), FALSE);
+  return self->read_only;
 }
 
 // Where a pipeline point is on its window's surface: for tests that drive the canvas

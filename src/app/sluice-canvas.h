@@ -28,6 +28,11 @@ void            sluice_canvas_get_view_center (SluiceCanvas  *self,
                                                double        *x,
                                                double        *y);
 void            sluice_canvas_delete_selection (SluiceCanvas *self);
+// Read-only (a past run on show), the canvas refuses every change: moves,
+// resizes, links, deletions, drops, notes and frames.
+void            sluice_canvas_set_read_only    (SluiceCanvas *self,
+                                                gboolean      read_only);
+gboolean        sluice_canvas_get_read_only    (SluiceCanvas *self);
 void            sluice_canvas_set_snap_to_grid (SluiceCanvas *self,
                                                 gboolean      snap);
 gboolean        sluice_canvas_export           (SluiceCanvas *self,

@@ -1303,12 +1303,30 @@ show_selection (SluiceInspector    *self,
   gtk_stack_set_visible_child_name (self->stack, "pipeline");
 }
 
+// A read-only document (a past run's pipeline) is shown, not edited: its
+// fields stay readable but take no input.
+static void
+update_editable (SluiceInspector *self)
+{
+  gboolean editable = self->document == NULL || !sluice_document_get_read_only (self->document);
+  GtkWidget *fields[] = {
+    GTK_WIDGET (self->pipeline_name_row), GTK_WIDGET (self->pipeline_display_name_row),
+    GTK_WIDGET (self->pipeline_description_row), GTK_WIDGET (self->default_compute_row),
+    GTK_WIDGET (self->continue_switch), GTK_WIDGET (self->force_rerun_switch),
+    GTK_WIDGET (self->step_display_name_row), GTK_WIDGET (self->inputs_group),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    gtk_widget_set_sensitive (fields[i], editable);
+}
+
 static void
 update (SluiceInspector *self)
 {
   if (self->updating || self->flushing)
     return;
 
+  update_editable (self);
   self->updating = TRUE;
   if (self->document == NULL)
     {

@@ -12,6 +12,46 @@
 #include "sluice-problem.h"
 #include "sluice-problems-view.h"
 
+/* one row's item: a problem as shown ---------------------------------------------------- */
+
+#define SLUICE_TYPE_PROBLEM_ITEM (sluice_problem_item_get_type ())
+G_DECLARE_FINAL_TYPE (SluiceProblemItem, sluice_problem_item, SLUICE, PROBLEM_ITEM, GObject)
+
+struct _SluiceProblemItem
+{
+  GObject   parent_instance;
+  gboolean  is_error;
+  char     *message;
+  char     *location;
+  char     *pointer;
+};
+
+G_DEFINE_FINAL_TYPE (SluiceProblemItem, sluice_problem_item, G_TYPE_OBJECT)
+
+static void
+sluice_problem_item_finalize (GObject *object)
+{
+  SluiceProblemItem *self = SLUICE_PROBLEM_ITEM (object);
+
+  g_free (self->message);
+  g_free (self->location);
+  g_free (self->pointer);
+  G_OBJECT_CLASS (sluice_problem_item_parent_class)->finalize (object);
+}
+
+static void
+sluice_problem_item_class_init (SluiceProblemItemClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sluice_problem_item_finalize;
+}
+
+static void
+sluice_problem_item_init (SluiceProblemItem *self)
+{
+}
+
+/* the view ------------------------------------------------------------------------------ */
+
 struct _SluiceProblemsView
 {
   GtkWidget       parent_instance;
@@ -22,9 +62,11 @@ struct _SluiceProblemsView
   guint           count;
   guint           error_count;
   char           *shown;          // what the rows say, to skip rebuilding them
+  GListStore     *store;          // of SluiceProblemItem
 
   /* Template widgets */
-  GtkListBox     *list_box;
+  GtkStack       *stack;
+  GtkListView    *list_view;
 };
 
 G_DEFINE_FINAL_TYPE (SluiceProblemsView, sluice_problems_view, GTK_TYPE_WIDGET)
@@ -44,8 +86,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-#define ROW_POINTER "sluice-pointer"
 
 static char *
 format_location (SluiceProblemsView  *self,
@@ -67,22 +107,21 @@ format_location (SluiceProblemsView  *self,
   return g_string_free (location, FALSE);
 }
 
-static GtkWidget *
-create_row (SluiceProblemsView  *self,
-            const SluiceProblem *problem)
+// A pipeline of thousands of steps has thousands of warnings: a list view
+// makes widgets for the rows in view only. A list box kept one per problem,
+// and the whole window was drawn slower for each of them, every frame.
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *list_item,
+           gpointer                  user_data)
 {
-  gboolean is_error = problem->severity == SLUICE_SEVERITY_ERROR;
-  g_autofree char *location = format_location (self, problem);
-  GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *icon = gtk_image_new_from_icon_name (is_error ? "dialog-error-symbolic" : "dialog-warning-symbolic");
-  GtkWidget *message = gtk_label_new (problem->message);
-  GtkWidget *where = gtk_label_new (location);
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *message = gtk_label_new (NULL);
+  GtkWidget *where = gtk_label_new (NULL);
 
-  gtk_widget_add_css_class (icon, is_error ? "error" : "warning");
   gtk_widget_set_valign (icon, GTK_ALIGN_START);
-  gtk_widget_set_tooltip_text (icon, is_error ? _("Error") : _("Warning"));
 
   gtk_label_set_xalign (GTK_LABEL (message), 0);
   gtk_label_set_wrap (GTK_LABEL (message), TRUE);
@@ -92,7 +131,6 @@ create_row (SluiceProblemsView  *self,
   gtk_label_set_ellipsize (GTK_LABEL (where), PANGO_ELLIPSIZE_MIDDLE);
   gtk_widget_add_css_class (where, "dim-label");
   gtk_widget_add_css_class (where, "caption");
-  gtk_widget_set_tooltip_text (where, location);
 
   gtk_box_append (GTK_BOX (text), message);
   gtk_box_append (GTK_BOX (text), where);
@@ -101,26 +139,55 @@ create_row (SluiceProblemsView  *self,
   gtk_box_append (GTK_BOX (box), text);
   gtk_widget_set_margin_top (box, 4);
   gtk_widget_set_margin_bottom (box, 4);
-
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  g_object_set_data_full (G_OBJECT (row), ROW_POINTER,
-                          g_strdup (problem->pointer ? problem->pointer : ""), g_free);
-  return row;
+  gtk_list_item_set_child (list_item, box);
 }
 
 static void
-remove_all_rows (SluiceProblemsView *self)
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          gpointer                  user_data)
 {
-  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  SluiceProblemItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *box = gtk_list_item_get_child (list_item);
+  GtkWidget *icon = gtk_widget_get_first_child (box);
+  GtkWidget *text = gtk_widget_get_next_sibling (icon);
+  GtkWidget *message = gtk_widget_get_first_child (text);
+  GtkWidget *where = gtk_widget_get_next_sibling (message);
+  const char *icon_classes[] = { item->is_error ? "error" : "warning", NULL };
 
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (GTK_IS_LIST_BOX_ROW (child))
-      g_ptr_array_add (rows, child);
+  gtk_image_set_from_icon_name (GTK_IMAGE (icon), item->is_error ? "dialog-error-symbolic" : "dialog-warning-symbolic");
+  gtk_widget_set_css_classes (icon, icon_classes);
+  gtk_widget_set_tooltip_text (icon, item->is_error ? _("Error") : _("Warning"));
+  gtk_label_set_text (GTK_LABEL (message), item->message);
+  gtk_label_set_text (GTK_LABEL (where), item->location);
+  gtk_widget_set_tooltip_text (where, item->location);
+}
 
-  for (guint i = 0; i < rows->len; i++)
-    gtk_list_box_remove (self->list_box, g_ptr_array_index (rows, i));
+static SluiceProblemItem *
+create_item (SluiceProblemsView  *self,
+             const SluiceProblem *problem)
+{
+  SluiceProblemItem *item = g_object_new (SLUICE_TYPE_PROBLEM_ITEM, NULL);
+
+  item->is_error = problem->severity == SLUICE_SEVERITY_ERROR;
+  item->message = g_strdup (problem->message);
+  item->location = format_location (self, problem);
+  item->pointer = g_strdup (problem->pointer ? problem->pointer : "");
+  return item;
+}
+
+// In one splice: one items-changed for thousands of problems.
+static void
+set_items (SluiceProblemsView *self,
+           GPtrArray          *problems)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; problems != NULL && i < problems->len; i++)
+    g_ptr_array_add (items, create_item (self, g_ptr_array_index (problems, i)));
+  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
+                       items->pdata, items->len);
+  gtk_stack_set_visible_child_name (self->stack, items->len > 0 ? "list" : "empty");
 }
 
 static void
@@ -169,9 +236,7 @@ refresh (SluiceProblemsView *self)
    * selection and scroll position) then. */
   if (g_strcmp0 (shown, self->shown) != 0)
     {
-      remove_all_rows (self);
-      for (guint i = 0; problems != NULL && i < problems->len; i++)
-        gtk_list_box_append (self->list_box, create_row (self, g_ptr_array_index (problems, i)));
+      set_items (self, problems);
       g_free (self->shown);
       self->shown = g_steal_pointer (&shown);
     }
@@ -204,9 +269,12 @@ on_document_changed_cb (SluiceProblemsView *self,
 
 static void
 on_row_activated_cb (SluiceProblemsView *self,
-                     GtkListBoxRow      *row)
+                     guint               position)
 {
-  g_signal_emit (self, signals[PROBLEM_ACTIVATED], 0, g_object_get_data (G_OBJECT (row), ROW_POINTER));
+  g_autoptr(SluiceProblemItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), position);
+
+  if (item != NULL)
+    g_signal_emit (self, signals[PROBLEM_ACTIVATED], 0, item->pointer);
 }
 
 static void
@@ -227,6 +295,7 @@ sluice_problems_view_finalize (GObject *object)
   SluiceProblemsView *self = SLUICE_PROBLEMS_VIEW (object);
 
   g_clear_pointer (&self->shown, g_free);
+  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (sluice_problems_view_parent_class)->finalize (object);
 }
@@ -305,7 +374,8 @@ sluice_problems_view_class_init (SluiceProblemsViewClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sluice/Sluice/ui/sluice-problems-view.ui");
-  gtk_widget_class_bind_template_child (widget_class, SluiceProblemsView, list_box);
+  gtk_widget_class_bind_template_child (widget_class, SluiceProblemsView, stack);
+  gtk_widget_class_bind_template_child (widget_class, SluiceProblemsView, list_view);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated_cb);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -315,7 +385,21 @@ sluice_problems_view_class_init (SluiceProblemsViewClass *klass)
 static void
 sluice_problems_view_init (SluiceProblemsView *self)
 {
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkSingleSelection *selection;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->store = g_list_store_new (SLUICE_TYPE_PROBLEM_ITEM);
+  selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->store)));
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_single_selection_set_can_unselect (selection, TRUE);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  g_object_unref (selection);
 }
 
 GtkWidget *

@@ -227,22 +227,6 @@ find_row (SluiceRunHistory *self,
   return NULL;
 }
 
-// Runs recorded with a relative path came from a CLI started somewhere
-// else: only the name can tell whether they belong to this file.
-static gboolean
-belongs_here (SluiceRunHistory      *self,
-              const SluiceRunRecord *r)
-{
-  g_autofree char *a = NULL;
-  g_autofree char *b = NULL;
-
-  if (self->pipeline_file == NULL || r->pipeline_file == NULL || !g_path_is_absolute (r->pipeline_file))
-    return TRUE;
-  a = g_canonicalize_filename (r->pipeline_file, NULL);
-  b = g_canonicalize_filename (self->pipeline_file, NULL);
-  return g_str_equal (a, b);
-}
-
 static void
 rebuild (SluiceRunHistory *self,
          GPtrArray        *runs)
@@ -273,26 +257,24 @@ sluice_run_history_refresh (SluiceRunHistory *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) runs = NULL;
-  g_autoptr(GPtrArray) mine = NULL;
   g_autoptr(GString) signature = g_string_new (NULL);
 
   g_return_if_fail (SLUICE_IS_RUN_HISTORY (self));
 
-  if (self->history != NULL && self->pipeline_name != NULL)
+  // A pipeline never saved has never run: the runs of another file that
+  // has the same name are not its own.
+  if (self->history != NULL && self->pipeline_name != NULL && self->pipeline_file != NULL)
     {
-      runs = sluice_history_list_runs (self->history, self->pipeline_name, MAX_RUNS, &error);
+      runs = sluice_history_list_file_runs (self->history, self->pipeline_name, self->pipeline_file,
+                                            MAX_RUNS, &error);
       if (runs == NULL)
         g_warning ("Could not read the run history: %s", error->message);
     }
 
-  mine = g_ptr_array_new ();
   for (guint i = 0; runs != NULL && i < runs->len; i++)
     {
       SluiceRunRecord *r = g_ptr_array_index (runs, i);
 
-      if (!belongs_here (self, r))
-        continue;
-      g_ptr_array_add (mine, r);
       // Running rows show a growing duration: they change every time.
       g_string_append_printf (signature, "%" G_GINT64_FORMAT ":%d:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ";",
                               r->id, r->state, r->started_at, r->finished_at ? r->finished_at : g_get_real_time () / G_USEC_PER_SEC);
@@ -302,7 +284,7 @@ sluice_run_history_refresh (SluiceRunHistory *self)
     return;
   g_free (self->shown);
   self->shown = g_strdup (signature->str);
-  rebuild (self, mine);
+  rebuild (self, runs);
   update_buttons (self);
 }
 

@@ -34,9 +34,8 @@
 #define LOG_PAGE 5000
 // Larger images are not decoded for a preview.
 #define MAX_IMAGE_BYTES (64 * 1024 * 1024)
-// Runs offered in the run menu, from that many of the newest runs.
+// Runs offered in the run menu.
 #define MAX_RUNS 50
-#define SCANNED_RUNS 1000
 // Events other than log lines are folded into one reload after this long.
 #define REFRESH_DELAY_MS 250
 // While a run shown goes on and no events come from the window, new log
@@ -248,37 +247,27 @@ read_log_tail (SluiceHistory  *history,
   return g_steal_pointer (&kept);
 }
 
-// The newest runs of pipeline_file (the history indexes runs by pipeline
-// name, not file, so the recent runs are scanned), and also_run.
+// The newest runs of pipeline_file (matched as the history sidebar does:
+// the same file, symlinks resolved), and also_run.
 static GPtrArray *
 list_pipeline_runs (SluiceHistory  *history,
                     const char     *pipeline_file,
                     gint64          also_run,
                     GError        **error)
 {
-  g_autoptr(GPtrArray) all = sluice_history_list_runs (history, NULL, SCANNED_RUNS, error);
-  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_run_record_free);
-  gboolean have_also_run = also_run == 0;
+  g_autoptr(GPtrArray) runs = NULL;
 
-  if (all == NULL)
+  if (pipeline_file != NULL)
+    runs = sluice_history_list_file_runs (history, NULL, pipeline_file, MAX_RUNS, error);
+  else
+    runs = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_run_record_free);
+  if (runs == NULL)
     return NULL;
-  // Each record moves to runs or is freed here.
-  g_ptr_array_set_free_func (all, NULL);
-  for (guint i = 0; i < all->len; i++)
-    {
-      SluiceRunRecord *run = g_ptr_array_index (all, i);
-
-      if (runs->len < MAX_RUNS &&
-          (run->id == also_run || (pipeline_file != NULL && g_strcmp0 (run->pipeline_file, pipeline_file) == 0)))
-        {
-          have_also_run |= run->id == also_run;
-          g_ptr_array_add (runs, run);
-        }
-      else
-        sluice_run_record_free (run);
-    }
-  // A run set by the window is offered even when it is older than all those.
-  if (!have_also_run)
+  for (guint i = 0; i < runs->len; i++)
+    if (((SluiceRunRecord *) g_ptr_array_index (runs, i))->id == also_run)
+      return g_steal_pointer (&runs);
+  // A run set by the window is offered even when it is not one of those.
+  if (also_run != 0)
     {
       SluiceRunRecord *run = sluice_history_get_run (history, also_run, NULL);
 

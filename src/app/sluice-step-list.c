@@ -61,15 +61,17 @@ struct _SluiceStepList
   SluiceRunStatus    *status;
   gulong              changed_handler;
   GListStore         *store;
-  GHashTable         *positions;     // step id -> position in store + 1
+  GHashTable         *bound_rows;    // step id -> the row showing it, for the rows the grid view has
   GHashTable         *pending;       // step ids changed since the last frame
+  int                 char_width;    // of the rows' font, in pixels, once measured
   guint               flush_tick;
   GtkCustomFilter    *filter;
   GtkFilterListModel *filtered;
+  GtkSelectionModel  *selection;     // the grid view's model while the list is mapped
 
   GtkLabel           *count_label;
   GtkDropDown        *filter_dropdown;
-  GtkListView        *list_view;
+  GtkGridView        *grid_view;     // of one column: GtkListView keeps 200 rows alive, this about 30
 };
 
 G_DEFINE_FINAL_TYPE (SluiceStepList, sluice_step_list, GTK_TYPE_WIDGET)
@@ -114,8 +116,12 @@ update_count (SluiceStepList *self)
   gtk_label_set_text (self->count_label, text);
 }
 
-// Rows are rebuilt for the steps that changed, once per frame whatever the
-// number of batches in between.
+static void show_step (SluiceStepList *self, GtkWidget *row, const char *id);
+
+// The rows of the steps that changed are filled again, once per frame
+// whatever the number of batches in between, and only those the grid view
+// has (a few dozen): no items-changed, which would have the
+// open list rebind and measure its rows once per changed step.
 static gboolean
 flush_changes (GtkWidget     *widget,
                GdkFrameClock *clock,
@@ -129,13 +135,10 @@ flush_changes (GtkWidget     *widget,
   g_hash_table_iter_init (&iter, self->pending);
   while (g_hash_table_iter_next (&iter, &id, NULL))
     {
-      guint position = GPOINTER_TO_UINT (g_hash_table_lookup (self->positions, id));
-      g_autoptr(SluiceStepItem) item = NULL;
+      GtkWidget *row = g_hash_table_lookup (self->bound_rows, id);
 
-      if (position == 0)
-        continue;
-      item = g_list_model_get_item (G_LIST_MODEL (self->store), position - 1);
-      g_list_store_splice (self->store, position - 1, 1, (gpointer *) &item, 1);
+      if (row != NULL)
+        show_step (self, row, id);
     }
   g_hash_table_remove_all (self->pending);
   if (wanted_state (self) >= 0)
@@ -160,7 +163,6 @@ add_missing_steps (SluiceStepList *self)
       SluiceStepItem *item = g_object_new (SLUICE_TYPE_STEP_ITEM, NULL);
 
       item->id = g_strdup (sluice_run_status_get_step_id (self->status, i));
-      g_hash_table_insert (self->positions, g_strdup (item->id), GUINT_TO_POINTER (i + 1));
       g_ptr_array_add (items, item);
     }
   g_list_store_splice (self->store, have, 0, items->pdata, items->len);
@@ -190,7 +192,6 @@ sluice_step_list_set_status (SluiceStepList  *self,
     g_clear_signal_handler (&self->changed_handler, self->status);
   g_set_object (&self->status, status);
   g_list_store_remove_all (self->store);
-  g_hash_table_remove_all (self->positions);
   g_hash_table_remove_all (self->pending);
   if (status != NULL)
     {
@@ -209,27 +210,51 @@ sluice_step_list_get_n_shown (SluiceStepList *self)
 
 /* rows --------------------------------------------------------------------------- */
 
+// Columns as wide as so many characters. Not gtk_label_set_width_chars ():
+// each label would then ask pango for its font's metrics whenever it is
+// measured, and opening the list measures dozens of rows.
+static int
+char_width (SluiceStepList *self)
+{
+  if (self->char_width == 0)
+    {
+      PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+      PangoFontMetrics *metrics = pango_context_get_metrics (context, NULL, NULL);
+
+      self->char_width = MAX (1, PANGO_PIXELS_CEIL (MAX (pango_font_metrics_get_approximate_char_width (metrics),
+                                                         pango_font_metrics_get_approximate_digit_width (metrics))));
+      pango_font_metrics_unref (metrics);
+    }
+  return self->char_width;
+}
+
 static void
 setup_row (GtkSignalListItemFactory *factory,
            GtkListItem              *list_item,
-           gpointer                  user_data)
+           SluiceStepList           *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
   GtkWidget *name = gtk_label_new (NULL);
   GtkWidget *state = gtk_label_new (NULL);
   GtkWidget *attempt = gtk_label_new (NULL);
   GtkWidget *duration = gtk_label_new (NULL);
+  int chars = char_width (self);
 
   gtk_label_set_xalign (GTK_LABEL (name), 0);
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_width_chars (GTK_LABEL (name), 12);
+  gtk_widget_set_size_request (name, 12 * chars, -1);
   gtk_widget_set_hexpand (name, TRUE);
   gtk_label_set_xalign (GTK_LABEL (state), 0);
-  gtk_label_set_width_chars (GTK_LABEL (state), 11);
-  gtk_label_set_width_chars (GTK_LABEL (attempt), 6);
+  gtk_widget_set_size_request (state, 11 * chars, -1);
+  gtk_widget_set_size_request (attempt, 6 * chars, -1);
   gtk_widget_add_css_class (attempt, "dim-label");
   gtk_label_set_xalign (GTK_LABEL (duration), 1);
-  gtk_label_set_width_chars (GTK_LABEL (duration), 7);
+  gtk_widget_set_size_request (duration, 7 * chars, -1);
+  // A grid view's cells have none of a list row's padding.
+  gtk_widget_set_margin_top (box, 9);
+  gtk_widget_set_margin_bottom (box, 9);
+  gtk_widget_set_margin_start (box, 8);
+  gtk_widget_set_margin_end (box, 8);
   gtk_widget_add_css_class (duration, "numeric");
   gtk_box_append (GTK_BOX (box), name);
   gtk_box_append (GTK_BOX (box), state);
@@ -261,29 +286,25 @@ state_css_class (SluiceState state)
 }
 
 static void
-bind_row (GtkSignalListItemFactory *factory,
-          GtkListItem              *list_item,
-          SluiceStepList           *self)
+show_step (SluiceStepList *self,
+           GtkWidget      *row,
+           const char     *id)
 {
-  SluiceStepItem *item = gtk_list_item_get_item (list_item);
-  GtkWidget *box = gtk_list_item_get_child (list_item);
-  GtkWidget *name = gtk_widget_get_first_child (box);
+  GtkWidget *name = gtk_widget_get_first_child (row);
   GtkWidget *state_label = gtk_widget_get_next_sibling (name);
   GtkWidget *attempt_label = gtk_widget_get_next_sibling (state_label);
   GtkWidget *duration_label = gtk_widget_get_next_sibling (attempt_label);
-  SluiceState state = sluice_run_status_get_step_state (self->status, item->id);
-  guint attempt = sluice_run_status_get_step_attempt (self->status, item->id);
-  gint64 started = sluice_run_status_get_step_started_at (self->status, item->id);
-  gint64 finished = sluice_run_status_get_step_finished_at (self->status, item->id);
+  SluiceState state = sluice_run_status_get_step_state (self->status, id);
+  guint attempt = sluice_run_status_get_step_attempt (self->status, id);
+  gint64 started = sluice_run_status_get_step_started_at (self->status, id);
+  gint64 finished = sluice_run_status_get_step_finished_at (self->status, id);
   g_autofree char *attempt_text = attempt > 1 ? g_strdup_printf (_("try %u"), attempt) : g_strdup ("");
   g_autofree char *duration = NULL;
   const char *classes[] = { state_css_class (state), NULL };
 
-  if (self->status == NULL)
-    return;
   if (started != 0)
     duration = g_strdup_printf ("%.1fs", ((finished ? finished : g_get_real_time ()) - started) / (double) G_USEC_PER_SEC);
-  gtk_label_set_text (GTK_LABEL (name), item->id);
+  gtk_label_set_text (GTK_LABEL (name), id);
   gtk_label_set_text (GTK_LABEL (state_label), sluice_state_to_string (state));
   gtk_widget_set_css_classes (state_label, classes);
   gtk_label_set_text (GTK_LABEL (attempt_label), attempt_text);
@@ -291,7 +312,32 @@ bind_row (GtkSignalListItemFactory *factory,
 }
 
 static void
-on_activate (GtkListView    *view,
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          SluiceStepList           *self)
+{
+  SluiceStepItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *row = gtk_list_item_get_child (list_item);
+
+  if (self->status == NULL)
+    return;
+  show_step (self, row, item->id);
+  g_hash_table_insert (self->bound_rows, g_strdup (item->id), row);
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            SluiceStepList           *self)
+{
+  SluiceStepItem *item = gtk_list_item_get_item (list_item);
+
+  if (item != NULL && g_hash_table_lookup (self->bound_rows, item->id) == gtk_list_item_get_child (list_item))
+    g_hash_table_remove (self->bound_rows, item->id);
+}
+
+static void
+on_activate (GtkGridView    *view,
              guint           position,
              SluiceStepList *self)
 {
@@ -310,6 +356,28 @@ on_filter_selected (SluiceStepList *self)
 
 /* GObject ---------------------------------------------------------------------------- */
 
+// The grid view makes rows (a few dozen) for the items of its
+// model whenever they change, shown or not: it only has its model while the
+// list is on screen, so that a run of thousands of steps starting with the
+// list closed costs no rows at all.
+static void
+sluice_step_list_map (GtkWidget *widget)
+{
+  SluiceStepList *self = SLUICE_STEP_LIST (widget);
+
+  gtk_grid_view_set_model (self->grid_view, self->selection);
+  GTK_WIDGET_CLASS (sluice_step_list_parent_class)->map (widget);
+}
+
+static void
+sluice_step_list_unmap (GtkWidget *widget)
+{
+  SluiceStepList *self = SLUICE_STEP_LIST (widget);
+
+  GTK_WIDGET_CLASS (sluice_step_list_parent_class)->unmap (widget);
+  gtk_grid_view_set_model (self->grid_view, NULL);
+}
+
 static void
 sluice_step_list_dispose (GObject *object)
 {
@@ -327,9 +395,10 @@ sluice_step_list_finalize (GObject *object)
 {
   SluiceStepList *self = (SluiceStepList *)object;
 
+  g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->store);
-  g_clear_pointer (&self->positions, g_hash_table_unref);
+  g_clear_pointer (&self->bound_rows, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
 
   G_OBJECT_CLASS (sluice_step_list_parent_class)->finalize (object);
@@ -343,6 +412,8 @@ sluice_step_list_class_init (SluiceStepListClass *klass)
 
   object_class->dispose = sluice_step_list_dispose;
   object_class->finalize = sluice_step_list_finalize;
+  widget_class->map = sluice_step_list_map;
+  widget_class->unmap = sluice_step_list_unmap;
 
   signals[STEP_ACTIVATED] = g_signal_new ("step-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                           NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -350,7 +421,7 @@ sluice_step_list_class_init (SluiceStepListClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/sluice/Sluice/ui/sluice-step-list.ui");
   gtk_widget_class_bind_template_child (widget_class, SluiceStepList, count_label);
   gtk_widget_class_bind_template_child (widget_class, SluiceStepList, filter_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, SluiceStepList, list_view);
+  gtk_widget_class_bind_template_child (widget_class, SluiceStepList, grid_view);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -358,24 +429,22 @@ static void
 sluice_step_list_init (SluiceStepList *self)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  GtkSelectionModel *selection;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->store = g_list_store_new (SLUICE_TYPE_STEP_ITEM);
-  self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->bound_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->filter = gtk_custom_filter_new (filter_item, self, NULL);
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->store)), GTK_FILTER (self->filter));
-  selection = GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->filtered))));
+  self->selection = GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->filtered))));
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
-  gtk_list_view_set_factory (self->list_view, factory);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
+  gtk_grid_view_set_factory (self->grid_view, factory);
   g_object_unref (factory);
-  gtk_list_view_set_model (self->list_view, selection);
-  g_object_unref (selection);
-  g_signal_connect (self->list_view, "activate", G_CALLBACK (on_activate), self);
+  g_signal_connect (self->grid_view, "activate", G_CALLBACK (on_activate), self);
   g_signal_connect_swapped (self->filter_dropdown, "notify::selected", G_CALLBACK (on_filter_selected), self);
   update_count (self);
 }

@@ -256,7 +256,15 @@ autosave_tick (gpointer user_data)
   guint revision = sluice_document_get_revision (self->document);
   g_autofree char *text = NULL;
 
-  if (!sluice_document_get_modified (self->document) || revision == self->autosaved_revision)
+  // Undone back to what is saved: the autosave holds nothing to recover,
+  // and left behind it would offer to bring the undone change back.
+  if (!sluice_document_get_modified (self->document))
+    {
+      drop_autosave (self);
+      self->autosaved_revision = G_MAXUINT;
+      return G_SOURCE_CONTINUE;
+    }
+  if (revision == self->autosaved_revision)
     return G_SOURCE_CONTINUE;
 
   if (self->autosave_path == NULL)
@@ -758,6 +766,10 @@ add_component_at_center (SluiceWindow *self,
   g_autofree char *id = NULL;
   double x, y;
 
+  // The view is a past run's: the step would land, unseen, in the
+  // document being edited.
+  if (self->past_document != NULL)
+    return;
   sluice_canvas_get_view_center (self->canvas, &x, &y);
   id = sluice_document_add_step (self->document, component_ref, x - SLUICE_NODE_WIDTH / 2, y - 40, &error);
   if (id == NULL)
@@ -799,6 +811,14 @@ search_components_action (GtkWidget  *widget,
                           GVariant   *parameter)
 {
   gtk_widget_grab_focus (SLUICE_WINDOW (widget)->palette);
+}
+
+// Through the action, which is disabled while a past run is shown.
+static void
+on_palette_component_activated (SluiceWindow *self,
+                                const char   *component_ref)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.add-component", "s", component_ref);
 }
 
 static void
@@ -1507,13 +1527,18 @@ static void history_back_to_editing (SluiceWindow *self);
 
 // The canvas, inspector and problems all show the same document: the one
 // being edited, or a past run's (whose parameters are then its values).
+// A past run's is read-only: the canvas refuses drags, drops and edits,
+// and the palette adds nothing until the person is back to editing.
 static void
 history_show_document (SluiceWindow   *self,
                        SluiceDocument *document)
 {
   GtkWidget *inspector = adw_bin_get_child (self->inspector_slot);
+  gboolean read_only = sluice_document_get_read_only (document);
 
   sluice_canvas_set_document (self->canvas, document);
+  sluice_canvas_set_read_only (self->canvas, read_only);
+  gtk_widget_set_sensitive (self->palette, !read_only);
   if (SLUICE_IS_INSPECTOR (inspector))
     sluice_inspector_set_document (SLUICE_INSPECTOR (inspector), document);
   if (SLUICE_IS_PROBLEMS_VIEW (self->problems))
@@ -1975,6 +2000,8 @@ dump_history_lineage (JsonBuilder  *builder,
   json_builder_add_value (builder, sluice_lineage_view_to_json (self->lineage_view));
 }
 
+static void dump_point (JsonBuilder *builder, SluiceWindow *self, const char *name, double mx, double my);
+
 // For GUI tests: the history sidebar, the past run on the canvas, the
 // comparison and lineage windows, and where to click.
 static void
@@ -2027,7 +2054,33 @@ dump_history (JsonBuilder  *builder,
         json_builder_add_null_value (builder);
     }
   json_builder_end_object (builder);
+  // Where the shown document's nodes are: in the pipeline, and the point
+  // of their title bar in the window (to drag them by).
+  json_builder_set_member_name (builder, "nodes");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      const char *id = sluice_step_get_id (g_ptr_array_index (steps, i));
+      SluiceRect r;
+
+      if (!sluice_document_get_node_rect (shown, id, &r))
+        continue;
+      json_builder_set_member_name (builder, id);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "at");
+      json_builder_begin_array (builder);
+      json_builder_add_double_value (builder, r.x);
+      json_builder_add_double_value (builder, r.y);
+      json_builder_end_array (builder);
+      dump_point (builder, self, "title", r.x + r.width / 2, r.y + 12);
+      json_builder_end_object (builder);
+    }
   json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "read_only");
+  json_builder_add_boolean_value (builder, sluice_canvas_get_read_only (self->canvas));
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "palette_sensitive");
+  json_builder_add_boolean_value (builder, gtk_widget_get_sensitive (self->palette));
 
   dump_history_compare (builder, self);
   dump_history_lineage (builder, self);
@@ -2283,7 +2336,7 @@ sluice_window_init (SluiceWindow *self)
     self->palette = palette;
     self->problems = problems;
     sluice_palette_set_registry (SLUICE_PALETTE (palette), self->registry);
-    g_signal_connect_swapped (palette, "component-activated", G_CALLBACK (add_component_at_center), self);
+    g_signal_connect_swapped (palette, "component-activated", G_CALLBACK (on_palette_component_activated), self);
     adw_bin_set_child (self->palette_slot, palette);
     sluice_inspector_set_document (SLUICE_INSPECTOR (inspector), self->document);
     adw_bin_set_child (self->inspector_slot, inspector);

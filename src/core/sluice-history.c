@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sluice-history.h"
@@ -707,6 +708,144 @@ sluice_history_list_runs (SluiceHistory  *self,
   bind_text (statement, 1, pipeline_name);
   bind_int (statement, 2, limit == 0 ? -1 : (gint64) limit);   // a negative LIMIT is none
   return collect (self, statement, (ReadRowFunc) read_run, (GDestroyNotify) sluice_run_record_free, error);
+}
+
+char *
+sluice_history_pipeline_path (const char *file)
+{
+  g_return_val_if_fail (file != NULL, NULL);
+
+  // Symlinks are kept: the pipeline's relative references are resolved from
+  // the folder it was opened in, which the runner must find again.
+  return g_canonicalize_filename (file, NULL);
+}
+
+// The file a path names in the end, or the path made absolute when it does
+// not exist (any more).
+static char *
+resolve_path (const char *path)
+{
+  char *real = realpath (path, NULL);
+  char *resolved;
+
+  if (real == NULL)
+    return g_canonicalize_filename (path, NULL);
+  resolved = g_strdup (real);
+  free (real);
+  return resolved;
+}
+
+static gboolean
+is_of_resolved_file (const char *run_file,
+                     const char *resolved_file)
+{
+  g_autofree char *resolved_run_file = NULL;
+  g_autofree char *run_base = NULL;
+  g_autofree char *base = NULL;
+
+  if (run_file == NULL || *run_file == '\0')
+    return FALSE;
+  if (g_path_is_absolute (run_file))
+    {
+      resolved_run_file = resolve_path (run_file);
+      return g_str_equal (resolved_run_file, resolved_file);
+    }
+  // Recorded relative to a folder nobody wrote down (older CLIs): the
+  // file's name is all there is to go by, so that at least a pipeline of
+  // the same name saved under another file name does not mix in. The
+  // callers also match the pipeline's name.
+  run_base = g_path_get_basename (run_file);
+  base = g_path_get_basename (resolved_file);
+  return g_str_equal (run_base, base);
+}
+
+gboolean
+sluice_run_record_is_of_file (const SluiceRunRecord *record,
+                              const char            *file)
+{
+  g_autofree char *resolved = NULL;
+
+  g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (file != NULL, FALSE);
+
+  resolved = resolve_path (file);
+  return is_of_resolved_file (record->pipeline_file, resolved);
+}
+
+// The ids of the matching runs, newest first. Only ids and paths are read,
+// and each distinct path is resolved once: a history holds many runs of
+// few files, and a file never run is looked for through all of them.
+static GArray *
+find_file_run_ids (SluiceHistory  *self,
+                   const char     *pipeline_name,
+                   const char     *resolved_file,
+                   guint           limit,
+                   GError        **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GHashTable) matches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  SluiceSqliteStatement *statement;
+  int rc = SQLITE_DONE;
+
+  statement = prepare (self, "SELECT id, pipeline_file FROM runs WHERE ?1 IS NULL OR pipeline_name = ?1 "
+                             "ORDER BY id DESC", error);
+  if (statement == NULL)
+    return NULL;
+
+  bind_text (statement, 1, pipeline_name);
+  while ((limit == 0 || ids->len < limit) && (rc = step (self, statement, error)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (statement, 0);
+      const char *run_file = (const char *) sqlite3_column_text (statement, 1);
+      gpointer match;
+
+      if (run_file == NULL)
+        continue;
+      if (!g_hash_table_lookup_extended (matches, run_file, NULL, &match))
+        {
+          match = GINT_TO_POINTER (is_of_resolved_file (run_file, resolved_file));
+          g_hash_table_insert (matches, g_strdup (run_file), match);
+        }
+      if (GPOINTER_TO_INT (match))
+        g_array_append_val (ids, id);
+    }
+  sluice_sqlite_statement_reset (statement);
+  // SQLITE_ROW: stopped at the limit.
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? g_steal_pointer (&ids) : NULL;
+}
+
+GPtrArray *
+sluice_history_list_file_runs (SluiceHistory  *self,
+                               const char     *pipeline_name,
+                               const char     *file,
+                               guint           limit,
+                               GError        **error)
+{
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) sluice_run_record_free);
+  g_autofree char *resolved = NULL;
+  g_autoptr(GArray) ids = NULL;
+
+  g_return_val_if_fail (SLUICE_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (file != NULL, NULL);
+
+  resolved = resolve_path (file);
+  if (!(ids = find_file_run_ids (self, pipeline_name, resolved, limit, error)))
+    return NULL;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      SluiceRunRecord *record = sluice_history_get_run (self, g_array_index (ids, gint64, i), &local_error);
+
+      // A run deleted in between (by `sluice gc`) is no longer one of them.
+      if (record != NULL)
+        g_ptr_array_add (runs, record);
+      else if (!g_error_matches (local_error, SLUICE_HISTORY_ERROR, SLUICE_HISTORY_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&runs);
 }
 
 /* steps ---------------------------------------------------------------------- */

@@ -27,7 +27,7 @@ typedef struct
 {
   gint64       id;
   char        *pipeline_name;
-  char        *pipeline_file;
+  char        *pipeline_file;    // absolute; rows older than that may be relative to the CLI's cwd
   char        *pipeline_json;    // the exact pipeline the run used
   char        *params_json;      // {"input": value, …} overrides given with --set
   SluiceState  state;
@@ -144,6 +144,22 @@ GPtrArray      *sluice_history_list_runs         (SluiceHistory     *self,
                                                   const char        *pipeline_name,
                                                   guint              limit,
                                                   GError           **error);
+// The runs of the pipeline saved at file, newest first: those named
+// pipeline_name (NULL: any name) that sluice_run_record_is_of_file()
+// accepts. limit 0 = no limit.
+GPtrArray      *sluice_history_list_file_runs    (SluiceHistory     *self,
+                                                  const char        *pipeline_name,
+                                                  const char        *file,
+                                                  guint              limit,
+                                                  GError           **error);
+// Whether the run was of the pipeline saved at file: the same file once both
+// paths are absolute with their symlinks resolved. A run recorded with a
+// relative path (by an older Sluice) matches only a file of the same name.
+gboolean        sluice_run_record_is_of_file     (const SluiceRunRecord *record,
+                                                  const char        *file);
+// The path a run records for a pipeline file: absolute (relative paths are
+// taken from the current folder) and without "." or "..".
+char           *sluice_history_pipeline_path     (const char        *file);
 
 // Steps: insert or replace by (run_id, step_id).
 gboolean        sluice_history_put_step          (SluiceHistory     *self,

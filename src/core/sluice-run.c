@@ -1857,7 +1857,10 @@ sluice_run_prepare (SluiceRun  *self,
 
   self->record = g_new0 (SluiceRunRecord, 1);
   self->record->pipeline_name = g_strdup (sluice_pipeline_get_name (self->pipeline));
-  self->record->pipeline_file = g_strdup (sluice_pipeline_get_file (self->pipeline));
+  // Absolute, so that the run is found again from the file whatever folder
+  // the CLI was started in, and the runner finds its relative references.
+  if (sluice_pipeline_get_file (self->pipeline) != NULL)
+    self->record->pipeline_file = sluice_history_pipeline_path (sluice_pipeline_get_file (self->pipeline));
   self->record->pipeline_json = sluice_pipeline_to_data (self->pipeline);
   self->record->params_json = inputs_to_json (self);
   self->record->state = SLUICE_STATE_PENDING;
