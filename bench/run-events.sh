@@ -85,23 +85,7 @@ export GSK_RENDERER=${GSK_RENDERER:-cairo}
 [ -n "${GSETTINGS_SCHEMA_DIR:-}" ] || export GSETTINGS_SCHEMA_DIR=$build/data
 
 # The pipeline of tests/gui-run-large.sh.
-"$py" - "$engine" "$tmp/large.sluice.json" <<'EOF'
-import json, sys
-engine, path = sys.argv[1], sys.argv[2]
-jobs, nodes = {}, {}
-for r in range(50):
-    for c in range(40):
-        sid = "s%02d_%02d" % (r, c)
-        if r == 0 and c == 0:
-            jobs[sid] = {"component": "file:%s/chatty.component.json" % engine, "inputs": {"lines": 5000}}
-        elif c % 4 == 3:
-            jobs[sid] = {"component": "file:%s/concat.component.json" % engine,
-                         "inputs": {"a": "${{parent.jobs.s%02d_%02d.outputs.out}}" % (r, c - 1)}}
-        else:
-            jobs[sid] = {"component": "file:%s/produce.component.json" % engine, "inputs": {"text": sid}}
-        nodes[sid] = {"x": c * 280, "y": r * 130}
-json.dump({"sluice": 1, "name": "large", "jobs": jobs, "layout": {"nodes": nodes}}, open(path, "w"))
-EOF
+"$py" "$engine/make-large-pipeline.py" "$engine" "$tmp/large.sluice.json"
 
 act () {
   gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \

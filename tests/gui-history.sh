@@ -14,13 +14,8 @@
 
 set -euo pipefail
 
-if [ -z "${SLUICE_GUI_INNER:-}" ]; then
-  for tool in xvfb-run dbus-run-session xdotool import gdbus; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (install xvfb, dbus, xdotool, imagemagick, libglib2.0-bin)"; exit 1; }
-  done
-  export SLUICE_GUI_INNER=1
-  exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" "$@"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/gui-lib.sh"
+gui_session -- "$@"
 
 app=$1
 cli=$2
@@ -45,16 +40,9 @@ p["jobs"]["later"] = {"component": "file:prepare.component.json", "inputs": {"da
 json.dump(p, open(sys.argv[1], "w"), indent=2)
 EOF
 
-export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1 XDG_DATA_HOME=$work/xdg
+gui_env "$work"
 
 state=$work/state.json
-dump () {
-  rm -f "$state"
-  gdbus call --session --dest io.github.sluice.Sluice --object-path /io/github/sluice/Sluice \
-    --method org.gtk.Actions.Activate dump-state "[<'$state'>]" "{}" >/dev/null
-  for _ in $(seq 1 50); do [ -s "$state" ] && return 0; sleep 0.1; done
-  echo "FAIL: no state dump"; exit 1
-}
 
 # q EXPR: a Python expression over the dump `s`; prints its value.
 q () {

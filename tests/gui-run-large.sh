@@ -10,14 +10,11 @@
 
 set -euo pipefail
 
+source "$(dirname "${BASH_SOURCE[0]}")/gui-lib.sh"
 if [ -z "${SLUICE_GUI_INNER:-}" ]; then
-  for tool in xvfb-run dbus-run-session xdotool import gdbus; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (install xvfb, dbus, xdotool, imagemagick, libglib2.0-bin)"; exit 1; }
-  done
   [ -x "${SLUICE_CLI:-}" ] || { echo "FAIL: SLUICE_CLI must name the built sluice binary"; exit 1; }
-  export SLUICE_GUI_INNER=1
-  exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" "$@"
 fi
+gui_session -- "$@"
 
 app=$1
 shots=$2
@@ -27,8 +24,7 @@ work=$(mktemp -d)
 pid=
 trap 'if [ -n "$pid" ]; then kill $pid 2>/dev/null || true; fi; "$SLUICE_CLI" cancel 1 --store "$work/store" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-export GDK_BACKEND=x11 GSETTINGS_BACKEND=memory SLUICE_TEST_HOOKS=1 NO_AT_BRIDGE=1
-export XDG_DATA_HOME=$work/xdg-data XDG_STATE_HOME=$work/xdg-state XDG_CONFIG_HOME=$work/xdg-config
+gui_env "$work"
 export SLUICE_STORE=$work/store
 # Under Xvfb, GL is llvmpipe: a GPU emulated on the same busy CPUs, whose
 # frames would be measured instead of the app's work. Cairo draws the same.
@@ -37,23 +33,7 @@ export GSK_RENDERER=${GSK_RENDERER:-cairo}
 # 50 rows of 40 steps: every fourth one reads the step before it (a link),
 # every step makes a content of its own (so none is reused), and the first
 # one chats.
-/usr/bin/python3 - "$engine" "$work/large.sluice.json" <<'EOF'
-import json, sys
-engine, path = sys.argv[1], sys.argv[2]
-jobs, nodes = {}, {}
-for r in range(50):
-    for c in range(40):
-        sid = "s%02d_%02d" % (r, c)
-        if r == 0 and c == 0:
-            jobs[sid] = {"component": "file:%s/chatty.component.json" % engine, "inputs": {"lines": 5000}}
-        elif c % 4 == 3:
-            jobs[sid] = {"component": "file:%s/concat.component.json" % engine,
-                         "inputs": {"a": "${{parent.jobs.s%02d_%02d.outputs.out}}" % (r, c - 1)}}
-        else:
-            jobs[sid] = {"component": "file:%s/produce.component.json" % engine, "inputs": {"text": sid}}
-        nodes[sid] = {"x": c * 280, "y": r * 130}
-json.dump({"sluice": 1, "name": "large", "jobs": jobs, "layout": {"nodes": nodes}}, open(path, "w"))
-EOF
+/usr/bin/python3 "$engine/make-large-pipeline.py" "$engine" "$work/large.sluice.json"
 
 state=$work/state.json
 probe=$work/probe.json
