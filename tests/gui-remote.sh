@@ -155,7 +155,11 @@ start_app "$work/flow/remote.sluice.json"
 key ctrl+comma
 gui_wait_window Preferences "$pid" >/dev/null
 wait_for 20 "the Preferences window to take the keyboard" '"servers" in s'
-type_text lab; xdotool key Tab; type_text "$url"; xdotool key Tab; type_text "$(cat "$work/token")"
+type_text lab
+wait_for 10 "the name typed into Preferences" 's.get("name_entry") == "lab"'
+xdotool key Tab; type_text "$url"
+wait_for 10 "the address typed into Preferences" 's.get("url_entry") == "'"$url"'"'
+xdotool key Tab; type_text "$(cat "$work/token")"
 xdotool key Return
 wait_for 20 "the server 'lab' listed and connected" \
   '"lab" in servers and servers["lab"]["status"].startswith("Connected")'
@@ -168,7 +172,9 @@ if $keyring; then
   [ ! -e "$XDG_CONFIG_HOME/sluice/tokens/lab" ] || { echo "FAIL: the token was also written to a file"; exit 1; }
 fi
 # A wrong token is said to be wrong.
-type_text bad; xdotool key Tab; type_text "$url"; xdotool key Tab; type_text "not-a-token"
+type_text bad
+wait_for 10 "the second name typed into Preferences" 's.get("name_entry") == "bad"'
+xdotool key Tab; type_text "$url"; xdotool key Tab; type_text "not-a-token"
 xdotool key Return
 wait_for 20 "the wrong token refused" \
   '"bad" in servers and servers["bad"]["status"].startswith("Not connected") and "token" in servers["bad"]["status"].lower()'

@@ -479,6 +479,9 @@ sluice_preferences_window_init (SluicePreferencesWindow *self)
   close_on_escape (self);
   no_servers_placeholder (self);
   refresh_servers (self);
+  // With no server yet, adding one is what the window is opened for.
+  if (gtk_widget_get_first_child (GTK_WIDGET (self->server_list)) == NULL)
+    gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->name_row));
 }
 
 GtkWidget *
@@ -524,6 +527,11 @@ sluice_preferences_window_dump_state (SluicePreferencesWindow  *self,
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  // Not the token.
+  json_builder_set_member_name (b, "name_entry");
+  json_builder_add_string_value (b, entry_text (self->name_row));
+  json_builder_set_member_name (b, "url_entry");
+  json_builder_add_string_value (b, entry_text (self->url_row));
   json_builder_set_member_name (b, "add_sensitive");
   json_builder_add_boolean_value (b, gtk_widget_get_sensitive (GTK_WIDGET (self->add_button)));
   json_builder_end_object (b);
