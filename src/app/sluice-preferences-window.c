@@ -70,7 +70,6 @@ set_row_status (SluicePreferencesWindow *self,
     g_hash_table_replace (self->statuses, g_strdup (name), g_strdup (status));
   if (row == NULL)
     return;
-  g_object_set_data_full (G_OBJECT (row), "status", g_strdup (status), g_free);
   subtitle = g_strdup_printf ("%s\n%s", (const char *) g_object_get_data (G_OBJECT (row), "summary"), status);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
 }
@@ -511,10 +510,12 @@ sluice_preferences_window_dump_state (SluicePreferencesWindow  *self,
        row != NULL;
        row = gtk_widget_get_next_sibling (row))
     {
-      const char *status = g_object_get_data (G_OBJECT (row), "status");
+      const char *name = row_remote_name (row);
+      const char *status;
 
-      if (row_remote_name (row) == NULL)
+      if (name == NULL)
         continue;
+      status = g_hash_table_lookup (self->statuses, name);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "name");
       json_builder_add_string_value (b, row_remote_name (row));

@@ -315,11 +315,14 @@ remove_token_file (const char  *name,
 }
 
 // The keyring when it can be used, else the file. The other place is
-// emptied, so an old copy of a replaced token does not linger.
+// emptied, so an old copy of a replaced token does not linger; the keyring
+// only when the token was there (was_in_keyring), so a file-only setup
+// never talks to D-Bus.
 static gboolean
 store_token (const char  *name,
              const char  *url,
              const char  *token,
+             gboolean     was_in_keyring,
              gboolean    *in_keyring,
              GError     **error)
 {
@@ -334,10 +337,11 @@ store_token (const char  *name,
           return remove_token_file (name, error);
         }
       g_debug ("keeping the token of '%s' in a file: %s", name, keyring_error->message);
+      g_clear_error (&keyring_error);
     }
   if (!write_token (name, token, error))
     return FALSE;
-  if (!sluice_keyring_clear (name, &keyring_error))
+  if (was_in_keyring && !sluice_keyring_clear (name, &keyring_error))
     g_debug ("an old keyring token of '%s' stays: %s", name, keyring_error->message);
   return TRUE;
 }
@@ -367,7 +371,8 @@ sluice_remote_config_add (const char  *name,
       return FALSE;
     }
   if (!(remotes = read_remotes (error)) ||
-      !store_token (name, sluice_remote_get_url (check), clean_token, &in_keyring, error))
+      !store_token (name, sluice_remote_get_url (check), clean_token, entry_token_in_keyring (remotes, name),
+                    &in_keyring, error))
     return FALSE;
 
   entry = json_object_new ();

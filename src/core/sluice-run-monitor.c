@@ -141,6 +141,7 @@ typedef struct
   GHashTable    *step_states;         // step id -> SluiceState, as delivered
   guint          poll_source;
   gint64         last_row_check;
+  char          *history_name;        // history_path's file name, as inotify names it
   int            wake_fd;             // inotify on the history's folder, or -1
   guint          wake_source;         // watches wake_fd
   guint          wake_read;           // the read a seen write asked for
@@ -166,6 +167,7 @@ local_feed_free (gpointer data)
   g_clear_object (&feed->history);
   g_clear_pointer (&feed->step_states, g_hash_table_unref);
   g_free (feed->history_path);
+  g_free (feed->history_name);
   g_free (feed);
 }
 
@@ -405,13 +407,12 @@ on_history_written (int          fd,
 {
   SluiceRunMonitor *monitor = user_data;
   LocalFeed *feed = monitor->backend_data;
-  g_autofree char *history_name = g_path_get_basename (feed->history_path);
   char buffer[4096] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
   gboolean written = FALSE;
   gssize length;
 
   while ((length = read (fd, buffer, sizeof buffer)) > 0)
-    written |= names_history (buffer, length, history_name);
+    written |= names_history (buffer, length, feed->history_name);
   if (written && feed->wake_read == 0)
     feed->wake_read = g_timeout_add (WAKE_DELAY_MS, local_wake_read_cb, monitor);
   return G_SOURCE_CONTINUE;
@@ -527,6 +528,7 @@ sluice_run_monitor_new (const char *history_path,
 
   feed = g_new0 (LocalFeed, 1);
   feed->history_path = g_strdup (history_path);
+  feed->history_name = g_path_get_basename (history_path);
   feed->wake_fd = -1;
   feed->step_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return _sluice_run_monitor_new_with_backend (&local_backend, feed, local_feed_free, run_id);
